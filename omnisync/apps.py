@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OmnisyncConfig(AppConfig):
+    name = "omnisync"
+    verbose_name = "omnisync"

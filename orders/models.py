@@ -1,0 +1,105 @@
+"""The POS copy of channel orders, and what channels last said about them."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class CanonicalStatus(models.TextChoices):
+    UNPAID = "unpaid", _("unpaid")
+    TO_SHIP = "to_ship", _("to ship")
+    SHIPPED = "shipped", _("shipped")
+    COMPLETED = "completed", _("completed")
+    CANCELLED = "cancelled", _("cancelled")
+    RETURNED = "returned", _("returned")
+
+
+class Order(models.Model):
+    channel = models.ForeignKey("channels_app.Channel", on_delete=models.PROTECT, related_name="orders")
+    external_id = models.CharField(_("order id"), max_length=64)
+    status = models.CharField(_("status"), max_length=12, choices=CanonicalStatus.choices)
+    raw_status = models.CharField(_("channel status"), max_length=64)
+    channel_created_at = models.DateTimeField(_("created on channel"))
+    channel_updated_at = models.DateTimeField(_("updated on channel"))
+    total = models.DecimalField(_("total"), max_digits=14, decimal_places=2, default=0)
+    currency = models.CharField(_("currency"), max_length=3, default="IDR")
+    buyer_name = models.CharField(_("buyer"), max_length=200, blank=True)
+    imported_at = models.DateTimeField(_("imported"), default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-channel_created_at", "-id"]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "external_id"], name="order_unique_channel_external_id"),
+            models.CheckConstraint(condition=Q(total__gte=0), name="order_total_nonnegative"),
+        ]
+        indexes = [
+            models.Index(fields=["channel", "-channel_created_at"], name="order_channel_created"),
+            models.Index(fields=["status", "-channel_created_at"], name="order_status_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id}:{self.external_id}"
+
+
+class OrderLine(models.Model):
+    """One SKU on an order, and the stock effect already applied for it."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    line_key = models.CharField(_("line key"), max_length=200)
+    seller_sku = models.CharField(_("seller SKU"), max_length=100, blank=True)
+    external_item_id = models.CharField(max_length=64, blank=True)
+    external_variant_id = models.CharField(max_length=64, blank=True)
+    sku = models.ForeignKey("inventory.Sku", null=True, blank=True, on_delete=models.PROTECT, related_name="order_lines")
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_price = models.DecimalField(_("unit price"), max_digits=14, decimal_places=2, default=0)
+    status = models.CharField(_("status"), max_length=12, choices=CanonicalStatus.choices)
+    raw_status = models.CharField(_("channel status"), max_length=64, blank=True)
+    status_updated_at = models.DateTimeField(_("status time on channel"))
+    applied_allocated = models.PositiveIntegerField(_("allocated by this line"), default=0)
+    applied_deducted = models.PositiveIntegerField(_("deducted by this line"), default=0)
+    applied_location = models.ForeignKey(
+        "inventory.Location", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    effect_version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        constraints = [
+            models.UniqueConstraint(fields=["order", "line_key"], name="order_line_unique_key"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_line_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order} {self.seller_sku} × {self.quantity}"
+
+
+class RemoteOrder(models.Model):
+    """What the channel last said about one of its orders (no lines)."""
+
+    channel = models.ForeignKey("channels_app.Channel", on_delete=models.CASCADE, related_name="remote_orders")
+    external_id = models.CharField(_("order id"), max_length=64)
+    raw_status = models.CharField(_("channel status"), max_length=64)
+    status = models.CharField(_("status"), max_length=12, choices=CanonicalStatus.choices)
+    channel_updated_at = models.DateTimeField(_("updated on channel"))
+    first_seen_at = models.DateTimeField(_("first seen"), default=timezone.now)
+    seen_at = models.DateTimeField(_("seen"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-channel_updated_at", "-id"]
+        verbose_name = _("remote order")
+        verbose_name_plural = _("remote orders")
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "external_id"], name="remote_order_unique_channel_external_id"),
+        ]
+        indexes = [models.Index(fields=["channel", "-channel_updated_at"], name="remote_order_channel_updated")]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id}:{self.external_id} {self.raw_status}"

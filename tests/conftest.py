@@ -1,0 +1,28 @@
+import pytest
+from django.contrib.auth.models import Group
+
+
+@pytest.fixture
+def make_user(django_user_model):
+    def make(username="staff", role=None, password="pw-Omnisync-2026", **extra):
+        user = django_user_model.objects.create_user(username=username, password=password, **extra)
+        if role:
+            user.groups.add(Group.objects.get(name=role))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def viewer(make_user):
+    return make_user("viewer", "viewers")
+
+
+@pytest.fixture
+def operator(make_user):
+    return make_user("operator", "operators")
+
+
+@pytest.fixture
+def administrator(make_user):
+    return make_user("administrator", "administrators", is_staff=True)
