@@ -1,0 +1,102 @@
+"""Order status flows and stock rules of each platform, as the sandbox plays them.
+
+Stock rules (MARKETPLACES.md): Shopee takes stock when the order is created and
+gives it back on CANCELLED (not on TO_RETURN); TikTok and Lazada take at
+creation and give back on cancel; WooCommerce takes at processing / on-hold /
+completed and gives back at cancelled or pending.
+"""
+
+# status -> successors, the first being the usual next step.
+FLOWS = {
+    "shopee": {
+        "UNPAID": ["READY_TO_SHIP", "CANCELLED", "IN_CANCEL"],
+        "READY_TO_SHIP": ["PROCESSED", "IN_CANCEL"],
+        "PROCESSED": ["SHIPPED", "IN_CANCEL"],
+        "RETRY_SHIP": ["SHIPPED"],
+        "SHIPPED": ["TO_CONFIRM_RECEIVE"],
+        "TO_CONFIRM_RECEIVE": ["COMPLETED", "TO_RETURN"],
+        "IN_CANCEL": ["CANCELLED"],
+        "COMPLETED": ["TO_RETURN"],
+        "CANCELLED": [],
+        "TO_RETURN": [],
+    },
+    "tiktok": {
+        "UNPAID": ["ON_HOLD", "CANCELLED"],
+        "ON_HOLD": ["AWAITING_SHIPMENT", "CANCELLED"],
+        "AWAITING_SHIPMENT": ["AWAITING_COLLECTION", "CANCELLED", "PARTIALLY_SHIPPING"],
+        "PARTIALLY_SHIPPING": ["AWAITING_COLLECTION", "CANCELLED"],
+        "AWAITING_COLLECTION": ["IN_TRANSIT", "CANCELLED"],
+        "IN_TRANSIT": ["DELIVERED"],
+        "DELIVERED": ["COMPLETED"],
+        "COMPLETED": [],
+        "CANCELLED": [],
+    },
+    "lazada": {
+        "unpaid": ["pending", "canceled"],
+        "pending": ["packed", "canceled"],
+        "packed": ["ready_to_ship", "canceled"],
+        "ready_to_ship": ["shipped", "canceled"],
+        "shipped": ["delivered", "failed", "lost"],
+        "delivered": ["returned"],
+        "failed": [],
+        "canceled": [],
+        "returned": [],
+        "lost": [],
+    },
+    "woocommerce": {
+        "pending": ["processing", "cancelled", "on-hold", "failed"],
+        "on-hold": ["processing", "cancelled"],
+        "processing": ["completed", "cancelled"],
+        "completed": ["refunded"],
+        "cancelled": [],
+        "refunded": [],
+        "failed": [],
+        "trash": [],
+    },
+}
+
+INITIAL = {"shopee": "UNPAID", "tiktok": "UNPAID", "lazada": "unpaid", "woocommerce": "pending"}
+
+_TAKE_AT_CREATION = {"shopee", "tiktok", "lazada"}
+_TAKE_ON = {"woocommerce": {"processing", "on-hold", "completed"}}
+_RELEASE_ON = {
+    "shopee": {"CANCELLED"},
+    "tiktok": {"CANCELLED"},
+    "lazada": {"canceled"},
+    "woocommerce": {"cancelled", "pending"},
+}
+
+
+def statuses(platform: str) -> list[str]:
+    return list(FLOWS[platform])
+
+
+def successors(platform: str, status: str) -> list[str]:
+    return FLOWS[platform].get(status, [])
+
+
+def stock_taken_after(platform: str, status: str, taken: bool, *, creating: bool = False) -> bool:
+    """Whether the order's lines are subtracted from stock once it has reached `status`."""
+    if creating and platform in _TAKE_AT_CREATION:
+        taken = True
+    if status in _TAKE_ON.get(platform, ()):
+        return True
+    if status in _RELEASE_ON[platform]:
+        return False
+    return taken
+
+
+def path_to(platform: str, final: str, rng) -> list[str]:
+    """A plausible status history from the initial status to `final` (breadth-first, so the shortest one)."""
+    start = INITIAL[platform]
+    paths = {start: [start]}
+    queue = [start]
+    while queue:
+        status = queue.pop(0)
+        if status == final:
+            return paths[status]
+        for nxt in successors(platform, status):
+            if nxt not in paths:
+                paths[nxt] = [*paths[status], nxt]
+                queue.append(nxt)
+    return [start, final]

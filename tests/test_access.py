@@ -1,0 +1,53 @@
+"""Every page needs a login (the sandbox stands in for the marketplaces and needs none)."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+PUBLIC = {"login", "set_language"}
+
+
+def walk(patterns, prefix=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            yield from walk(p.url_patterns, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern), p
+
+
+def concrete(route: str) -> str:
+    import re
+
+    route = re.sub(r"<(?:int:)?[^>]*>", "1", route)
+    route = route.replace("^", "").replace("$", "").replace("\\", "")
+    route = re.sub(r"\(\?P<[^>]+>[^)]*\)", "1", route)
+    route = re.sub(r"[?*+()\[\]]", "", route)
+    return "/" + route
+
+
+@pytest.mark.django_db
+def test_every_url_requires_login(client):
+    checked = 0
+    for route, pattern in walk(get_resolver().url_patterns):
+        if route.startswith("sandbox/") or pattern.name in PUBLIC:
+            continue
+        url = concrete(route)
+        response = client.get(url)
+        if route.startswith("admin/"):
+            assert response.status_code in (302, 404), url
+            if response.status_code == 302:
+                assert "/login/" in response["Location"], url
+            continue
+        assert response.status_code == 302, (url, response.status_code)
+        assert response["Location"].startswith("/login/"), url
+        checked += 1
+    assert checked >= 1
+
+
+@pytest.mark.django_db
+def test_login_page_is_served_and_admin_can_log_in(client, django_user_model):
+    assert client.get("/login/").status_code == 200
+    django_user_model.objects.create_superuser("admin", "", "pw-Omnisync-2026")
+    response = client.post("/login/", {"username": "admin", "password": "pw-Omnisync-2026"})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+    assert client.get("/admin/channels_app/channel/").status_code == 200

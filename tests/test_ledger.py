@@ -1,0 +1,154 @@
+"""The ledger invariant and the stock effect rules of DESIGN.md section 3."""
+
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db.models import Sum
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.django import TestCase
+
+from inventory.models import StockLevel, StockMovement
+from inventory.services.ledger import stock_adjust, stock_count, stock_import
+from orders.models import OrderLine
+from orders.services.importing import orders_import
+from tests import factories as f
+
+SHOPEE_STATUSES = ["UNPAID", "READY_TO_SHIP", "PROCESSED", "SHIPPED", "COMPLETED", "CANCELLED", "TO_RETURN", "IN_CANCEL"]
+
+
+def assert_ledger_invariant():
+    for level in StockLevel.objects.all():
+        sums = StockMovement.objects.filter(sku_id=level.sku_id, location_id=level.location_id).aggregate(
+            on_hand=Sum("on_hand_change"), allocated=Sum("allocated_change")
+        )
+        assert level.on_hand == (sums["on_hand"] or 0), level
+        assert level.allocated == (sums["allocated"] or 0), level
+
+
+class LedgerProperty(TestCase):
+    @settings(max_examples=60, deadline=None)
+    @given(
+        updates=st.lists(
+            st.tuples(
+                st.sampled_from(["O1", "O2", "O3"]),
+                st.sampled_from(SHOPEE_STATUSES),
+                st.integers(min_value=0, max_value=30),
+            ),
+            min_size=1,
+            max_size=25,
+        ),
+        quantities=st.tuples(*[st.integers(1, 5)] * 3),
+        count_unpaid=st.booleans(),
+        restock_returns=st.booleans(),
+    )
+    def test_random_updates_keep_invariant_and_newest_status_decides(self, updates, quantities, count_unpaid, restock_returns):
+        ch = f.channel(count_unpaid=count_unpaid, restock_returns=restock_returns)
+        sku_a, sku_b = f.sku("A-1"), f.sku("B-1")
+        stock_import(location=ch.location, quantities={sku_a.pk: 50, sku_b.pk: 50})
+        qty = dict(zip(["O1", "O2", "O3"], quantities, strict=True))
+        # Every update is delivered twice, the second round in reverse order:
+        # repeats and stale updates must change nothing.
+        stream = updates + list(reversed(updates))
+        for oid, raw, minute in stream:
+            orders_import(ch, [f.order(oid, raw, minute, lines=(("A-1", qty[oid]), ("b-1 ", 1)))])
+        assert_ledger_invariant()
+
+        # The final effect depends only on the newest update per order.
+        from orders.status_maps import RANK, canonical_status
+
+        newest = {}
+        for oid, raw, minute in updates:
+            status = canonical_status("shopee", raw)
+            key = (minute, RANK[status])
+            if oid not in newest or key > newest[oid][0]:
+                newest[oid] = (key, status)
+        from orders.effects import line_effect
+
+        expected_alloc = expected_ded = 0
+        for oid, (_, status) in newest.items():
+            eff = line_effect(status, qty[oid], count_unpaid=count_unpaid, restock_returns=restock_returns)
+            expected_alloc += eff.allocated
+            expected_ded += eff.deducted
+        level = StockLevel.objects.get(sku=sku_a, location=ch.location)
+        assert level.allocated == expected_alloc
+        assert level.on_hand == 50 - expected_ded
+        assert OrderLine.objects.filter(order__external_id__in=newest).count() == 2 * len(newest)
+
+
+@pytest.mark.django_db
+def test_status_walk_posts_expected_movements():
+    ch = f.channel()
+    s = f.sku("SKU-1")
+    stock_import(location=ch.location, quantities={s.pk: 10})
+    orders_import(ch, [f.order("O1", "READY_TO_SHIP", 0, lines=(("SKU-1", 3),))])
+    level = StockLevel.objects.get(sku=s)
+    assert (level.on_hand, level.allocated, level.available) == (10, 3, 7)
+    orders_import(ch, [f.order("O1", "SHIPPED", 5, lines=(("SKU-1", 3),))])
+    level.refresh_from_db()
+    assert (level.on_hand, level.allocated) == (7, 0)
+    # a stale update arriving late changes nothing
+    result = orders_import(ch, [f.order("O1", "READY_TO_SHIP", 1, lines=(("SKU-1", 3),))])
+    level.refresh_from_db()
+    assert (level.on_hand, level.allocated) == (7, 0)
+    assert result.unchanged == ["O1"] and result.movements == 0
+    reasons = list(StockMovement.objects.filter(ref_type="order_line").order_by("id").values_list("reason", flat=True))
+    assert reasons == ["order_allocation", "shipment"]
+    assert_ledger_invariant()
+
+
+@pytest.mark.django_db
+def test_cancel_releases_allocation_and_unknown_status_is_refused():
+    ch = f.channel()
+    s = f.sku("SKU-1")
+    stock_import(location=ch.location, quantities={s.pk: 4})
+    orders_import(ch, [f.order("O1", "UNPAID", 0, lines=(("SKU-1", 2),))])
+    orders_import(ch, [f.order("O1", "CANCELLED", 3, lines=(("SKU-1", 2),))])
+    level = StockLevel.objects.get(sku=s)
+    assert (level.on_hand, level.allocated) == (4, 0)
+    result = orders_import(ch, [f.order("O2", "TELEPORTED", 0)])
+    assert result.failed and "TELEPORTED" in result.failed[0][1]
+    assert not ch.orders.filter(external_id="O2").exists()
+
+
+@pytest.mark.django_db
+def test_unmapped_line_is_imported_and_reported():
+    ch = f.channel()
+    result = orders_import(ch, [f.order("O9", "READY_TO_SHIP", 0, lines=(("NOPE-1", 1),))])
+    assert result.created == ["O9"]
+    assert result.issues and "NOPE-1 is not in the POS" in result.issues[0][2]
+    assert StockMovement.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_manual_adjustment_and_count():
+    loc, s = f.location(), f.sku()
+    stock_adjust(sku=s, location=loc, change=5, note="found")
+    stock_count(sku=s, location=loc, counted=3)
+    level = StockLevel.objects.get(sku=s)
+    assert level.on_hand == 3
+    assert list(StockMovement.objects.order_by("id").values_list("reason", "on_hand_change")) == [
+        ("manual_adjustment", 5), ("stock_count", -2)]
+    with pytest.raises(ValidationError) as exc:
+        stock_count(sku=s, location=loc, counted=-1)
+    assert "counted" in exc.value.message_dict
+    with pytest.raises(ValidationError) as exc:
+        stock_adjust(sku=s, location=loc, change=0)
+    assert "change" in exc.value.message_dict
+    with pytest.raises(ValidationError):
+        stock_import(location=loc, quantities={s.pk: -4})
+    assert StockLevel.objects.get(sku=s).on_hand == 3
+    assert_ledger_invariant()
+
+
+def test_line_effect_table():
+    from orders.effects import line_effect
+
+    assert line_effect("unpaid", 2).allocated == 2
+    assert line_effect("unpaid", 2, count_unpaid=False).allocated == 0
+    assert (line_effect("shipped", 2).allocated, line_effect("shipped", 2).deducted) == (0, 2)
+    assert line_effect("returned", 2).deducted == 2
+    assert line_effect("returned", 2, restock_returns=True).deducted == 0
+    assert line_effect("cancelled", 2) == line_effect("cancelled", 9)
+    with pytest.raises(ValueError):
+        line_effect("lost", 1)
