@@ -10,9 +10,14 @@ caller whether trying again later can help.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from channels_app.adapters.types import (
     ChannelListing,
@@ -23,10 +28,13 @@ from channels_app.adapters.types import (
     TimeSlice,
     TokenSet,
 )
+from omnisync.lib.http import ApiError, ApiSession, Reply
+from omnisync.lib.ratelimit import token_bucket
 
 if TYPE_CHECKING:
     from channels_app.models import Channel
-    from omnisync.lib.http import ApiSession
+
+T = TypeVar("T")
 
 
 class Adapter(ABC):
@@ -38,8 +46,29 @@ class Adapter(ABC):
     #: Refresh the access token when it expires sooner than this.
     token_refresh_margin: ClassVar[timedelta] = timedelta(minutes=30)
 
+    #: Name used in messages staff read.
+    label: ClassVar[str] = ""
+    #: Credential names this platform needs in `channel.credentials`.
+    credential_names: ClassVar[tuple[str, ...]] = ()
+    #: Of those, the ones typed in by staff (the rest come from authorisation).
+    secret_names: ClassVar[tuple[str, ...]] = ()
+    #: Our own request budget per channel (requests per second, burst).
+    rate_per_second: ClassVar[float] = 10.0
+    rate_burst: ClassVar[int] = 20
+    #: Error codes meaning "the access token is no longer valid": refresh once and retry.
+    expired_token_codes: ClassVar[frozenset[str]] = frozenset()
+    #: Error codes that concern the whole channel (credentials, signature,
+    #: permission): a batch operation stops instead of failing item by item.
+    channel_wide_codes: ClassVar[frozenset[str]] = frozenset()
+
     def __init__(self, channel: Channel, session: ApiSession | None = None):
         self.channel = channel
+        if session is None:
+            session = ApiSession(self.label or self.platform)
+        if not session.platform:
+            session.platform = self.label or self.platform
+        if session.limiter is None:
+            session.limiter = token_bucket(f"{self.platform}:channel:{channel.pk}", self.rate_per_second, self.rate_burst)
         self.session = session
 
     # -- orders ---------------------------------------------------------
@@ -89,3 +118,216 @@ class Adapter(ABC):
     def refresh_tokens(self) -> TokenSet | None:
         """Get a new token pair (None where the platform has no expiring tokens)."""
         return None
+
+    # -- helpers shared by the platform modules --------------------------
+    @property
+    def base_url(self) -> str:
+        return (self.channel.api_base_url or "").rstrip("/")
+
+    @property
+    def auth_url(self) -> str:
+        return (self.channel.auth_base_url or self.channel.api_base_url or "").rstrip("/")
+
+    def credential(self, name: str, required: bool = True) -> str:
+        """One value from the channel's credentials, or a permanent error naming what to fill in."""
+        value = (self.channel.credentials or {}).get(name)
+        if value in (None, ""):
+            if not required:
+                return ""
+            raise ApiError(
+                f"{self.label} channel \u201c{self.channel}\u201d has no {name} set: enter it (or authorise the channel) in the admin",
+                platform=self.label,
+                code="missing_credential",
+            )
+        return str(value)
+
+    def error(self, message: str, *, code: str = "", transient: bool = False) -> ApiError:
+        return ApiError(f"{self.label}: {message}", platform=self.label, code=code, transient=transient)
+
+    # -- tokens ----------------------------------------------------------
+    def token_needs_refresh(self, now: datetime | None = None) -> bool:
+        """True when the stored access token expires within `token_refresh_margin`.
+
+        An unknown expiry (None) is not refreshed ahead of time: the platform's
+        "expired token" answer triggers the refresh instead.
+        """
+        expires = self.channel.token_expires_at
+        if expires is None:
+            return False
+        return expires - (now or timezone.now()) <= self.token_refresh_margin
+
+    def ensure_token(self) -> None:
+        """Refresh the access token if it is about to expire.
+
+        The refresh runs with the channel row locked (`select_for_update`), and
+        the row is re-read under the lock: Shopee's refresh token is single use,
+        so a second worker that waited for the lock must take the tokens the
+        first one stored instead of spending the old refresh token again.
+        """
+        if type(self).refresh_tokens is Adapter.refresh_tokens or not self.token_needs_refresh():
+            return
+        self._refresh_locked(lambda row: self._row_needs_refresh(row))
+
+    def force_refresh(self, failed_access_token: str) -> None:
+        """Refresh after the platform said the token is expired, unless another worker already did."""
+        self._refresh_locked(lambda row: (row.credentials or {}).get("access_token") == failed_access_token)
+
+    def _row_needs_refresh(self, row: Channel) -> bool:
+        expires = row.token_expires_at
+        return expires is not None and expires - timezone.now() <= self.token_refresh_margin
+
+    def _refresh_locked(self, still_needed: Callable[[Channel], bool]) -> None:
+        from channels_app.models import Channel
+
+        if self.channel.pk is None:
+            tokens = self.refresh_tokens()
+            if tokens is not None:
+                self._apply_tokens(self.channel, tokens)
+            return
+        with transaction.atomic():
+            row = Channel.objects.select_for_update().get(pk=self.channel.pk)
+            self.channel.credentials = row.credentials
+            self.channel.token_expires_at = row.token_expires_at
+            self.channel.authorization_expires_at = row.authorization_expires_at
+            if not still_needed(row):
+                return
+            tokens = self.refresh_tokens()
+            if tokens is None:
+                return
+            self.store_tokens(tokens)
+
+    def store_tokens(self, tokens: TokenSet) -> None:
+        """Keep a new token pair (encrypted with the other credentials) and its expiry on the channel."""
+        self._apply_tokens(self.channel, tokens)
+        if self.channel.pk is not None:
+            self.channel.save(update_fields=["credentials", "token_expires_at", "authorization_expires_at", "updated_at"])
+
+    @staticmethod
+    def _apply_tokens(channel: Channel, tokens: TokenSet) -> None:
+        creds = dict(channel.credentials or {})
+        creds["access_token"] = tokens.access_token
+        if tokens.refresh_token:
+            creds["refresh_token"] = tokens.refresh_token
+        creds["refresh_expires_at"] = tokens.refresh_expires_at.isoformat() if tokens.refresh_expires_at else ""
+        authorization_expires = tokens.extra.get("authorization_expires_at")
+        for key, value in tokens.extra.items():
+            if key != "authorization_expires_at" and value not in (None, ""):
+                creds[key] = value
+        channel.credentials = creds
+        channel.token_expires_at = tokens.access_expires_at
+        if isinstance(authorization_expires, datetime):
+            channel.authorization_expires_at = authorization_expires
+
+    def with_token(self, call: Callable[[], T]) -> T:
+        """Run a shop call with a fresh token; on an "expired token" answer refresh once and retry."""
+        self.ensure_token()
+        token = (self.channel.credentials or {}).get("access_token", "")
+        try:
+            return call()
+        except ApiError as err:
+            if err.code not in self.expired_token_codes or type(self).refresh_tokens is Adapter.refresh_tokens:
+                raise
+        self.force_refresh(token)
+        return call()
+
+    # -- batch pushes ------------------------------------------------------
+    def push_in_groups(
+        self,
+        groups: Iterable[Sequence[StockUpdate]],
+        push_group: Callable[[Sequence[StockUpdate]], list[PushResult]],
+    ) -> list[PushResult]:
+        """Push group by group; a refusal that concerns one group marks its updates refused and goes on.
+
+        Errors that concern the whole channel (credentials, signature) or mean
+        the platform is overloaded stop the push: the remaining calls would
+        fail the same way. The results obtained so far ride on the error as
+        `partial_results` so the engine can still record them.
+        """
+        results: list[PushResult] = []
+        for group in groups:
+            try:
+                results.extend(self.with_token(lambda group=group: push_group(group)))
+            except ApiError as err:
+                if err.transient or err.code in self.channel_wide_codes or err.code in self.expired_token_codes:
+                    err.partial_results = results
+                    raise
+                results.extend(PushResult(u.item_id, u.variant_id, False, err.message) for u in group)
+        return results
+
+
+# -- small parsing helpers ---------------------------------------------------
+def chunked(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def from_epoch(value: Any, reply: Reply, name: str) -> datetime:
+    """An aware UTC datetime from Unix seconds (int, float or digits)."""
+    try:
+        return datetime.fromtimestamp(int(float(value)), tz=UTC)
+    except (TypeError, ValueError, OverflowError):
+        raise reply.malformed(f"field {name} is not a Unix time ({value!r})") from None
+
+
+def from_text_time(value: Any, reply: Reply, name: str, *, naive_is_utc: bool = True) -> datetime:
+    """An aware UTC datetime from the date formats platforms use.
+
+    Accepts ISO 8601 with "T" or a space, with "Z", "+07:00" or "+0700", and
+    Unix seconds or milliseconds; a time without offset is taken as UTC.
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = value / 1000 if value > 10**11 else value
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    if not isinstance(value, str) or not value.strip():
+        raise reply.malformed(f"field {name} is not a date and time ({value!r})")
+    text = value.strip()
+    if text.isdigit():
+        return from_text_time(int(text), reply, name)
+    candidate = text.replace(" ", "T", 1)
+    if candidate.endswith("Z"):
+        candidate = candidate[:-1] + "+00:00"
+    candidate = candidate.replace(" ", "")
+    if len(candidate) >= 5 and candidate[-5] in "+-" and candidate[-4:].isdigit() and ":" not in candidate[-5:]:
+        candidate = candidate[:-2] + ":" + candidate[-2:]
+    parsed = parse_datetime(candidate)
+    if parsed is None:
+        raise reply.malformed(f"field {name} is not a date and time ({value!r})")
+    if parsed.tzinfo is None:
+        if not naive_is_utc:
+            raise reply.malformed(f"field {name} has no time zone ({value!r})")
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def to_decimal(value: Any, reply: Reply, name: str) -> Decimal:
+    if value is None or value == "":
+        return Decimal("0")
+    if isinstance(value, bool):
+        raise reply.malformed(f"field {name} is not an amount ({value!r})")
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise reply.malformed(f"field {name} is not an amount ({value!r})") from None
+
+
+def to_int(value: Any, reply: Reply, name: str) -> int:
+    if isinstance(value, bool):
+        raise reply.malformed(f"field {name} is not a whole number ({value!r})")
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        try:
+            as_float = float(value)
+        except (TypeError, ValueError):
+            raise reply.malformed(f"field {name} is not a whole number ({value!r})") from None
+        if as_float != int(as_float):
+            raise reply.malformed(f"field {name} is not a whole number ({value!r})") from None
+        return int(as_float)
+
+
+def as_list(value: Any, reply: Reply, name: str) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise reply.malformed(f"field {name} should be a list")
+    return value
