@@ -21,7 +21,7 @@ SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
-    SECRET_KEY = "dev-only-insecure-key-omnisync-do-not-use-in-production-0123456789"
+    SECRET_KEY = "dev-only-insecure-key-omnisync-do-not-use-in-production-0123456789"  # noqa: S105
 
 # Key for channel secrets at rest; falls back to one derived from SECRET_KEY.
 FIELD_ENCRYPTION_KEY = env_str("OMNISYNC_FIELD_KEY") or None
@@ -183,3 +183,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Sync rules
+ORDERS_OVERLAP_MINUTES = env_int("OMNISYNC_ORDERS_OVERLAP_MINUTES", 60, minimum=0)
+ORDERS_FIRST_LOOKBACK_DAYS = env_int("OMNISYNC_ORDERS_FIRST_LOOKBACK_DAYS", 30, minimum=1, maximum=365)

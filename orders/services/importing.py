@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Upper
@@ -21,7 +20,8 @@ from inventory.models import Listing, Sku
 from inventory.services.ledger import StockChange, ledger_post
 from orders.effects import line_effect, movement_reason
 from orders.models import Order, OrderLine, RemoteOrder
-from orders.status_maps import RANK, UnknownStatus, canonical_status
+from orders.recency import is_newer
+from orders.status_maps import UnknownStatus, canonical_status
 
 REF_TYPE = "order_line"
 
@@ -43,15 +43,6 @@ class ImportResult:
         self.failed += other.failed
         self.issues += other.issues
         self.movements += other.movements
-
-
-def is_newer(new_time: datetime, new_status: str, old_time: datetime | None, old_status: str | None) -> bool:
-    """Whether an update supersedes the recorded one; equal times go to the further status."""
-    if old_time is None:
-        return True
-    if new_time != old_time:
-        return new_time > old_time
-    return RANK[new_status] > RANK[old_status]
 
 
 @dataclass

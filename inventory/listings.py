@@ -1,0 +1,64 @@
+"""Keeping the Listing table in step with what a channel lists."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.db.models.functions import Upper
+from django.utils import timezone
+
+from channels_app.adapters.types import ChannelListing
+from inventory.models import Listing, Sku
+
+UPDATE_FIELDS = ["seller_sku", "title", "sku", "gone", "channel_stock", "channel_stock_read_at", "seen_at"]
+
+
+def listings_upsert(channel, items: Sequence[ChannelListing], *, seen_at=None) -> tuple[int, int]:
+    """Insert or refresh a chunk of listings and map them to SKUs by seller SKU code.
+
+    Mapping is by code, trimmed and case-insensitive; a listing keeps its SKU
+    while its seller SKU code is unchanged, so a manual mapping made in the
+    admin survives later scans. Returns (created, updated).
+    """
+    seen_at = seen_at or timezone.now()
+    unique = {(i.item_id, i.variant_id): i for i in items}
+    codes = {i.seller_sku.strip().upper() for i in unique.values() if i.seller_sku.strip()}
+    by_code = dict(Sku.objects.annotate(u=Upper("code")).filter(u__in=codes, active=True).values_list("u", "pk")) if codes else {}
+    with transaction.atomic():
+        existing = {
+            (row.external_item_id, row.external_variant_id): row
+            for row in Listing.objects.select_for_update().filter(
+                channel=channel, external_item_id__in={k[0] for k in unique}
+            )
+        }
+        create, update = [], []
+        for key, item in unique.items():
+            code = item.seller_sku.strip()
+            sku_id = by_code.get(code.upper())
+            row = existing.get(key)
+            if row is None:
+                create.append(Listing(
+                    channel=channel, external_item_id=key[0][:64], external_variant_id=key[1][:64], seller_sku=code[:100],
+                    title=item.title[:255], sku_id=sku_id, channel_stock=item.stock, channel_stock_read_at=seen_at, seen_at=seen_at,
+                ))
+                continue
+            if row.seller_sku != code or row.sku_id is None:
+                row.sku_id = sku_id
+            row.seller_sku, row.title, row.gone = code[:100], item.title[:255] or row.title, False
+            row.channel_stock, row.channel_stock_read_at, row.seen_at = item.stock, seen_at, seen_at
+            update.append(row)
+        if create:
+            Listing.objects.bulk_create(create, ignore_conflicts=True)
+        if update:
+            Listing.objects.bulk_update(update, UPDATE_FIELDS)
+    return len(create), len(update)
+
+
+def listings_mark_gone(channel, scan_started) -> int:
+    """After a full scan: listings it did not see are gone from the channel."""
+    return Listing.objects.filter(channel=channel, gone=False).exclude(seen_at__gte=scan_started).update(gone=True)
+
+
+def listings_not_in_pos_count(channel) -> int:
+    return Listing.objects.filter(channel=channel, gone=False, sku__isnull=True).count()

@@ -1,0 +1,100 @@
+"""What each listing should show on its channel, computed in SQL (DESIGN.md section 4).
+
+    target = clamp(available(sku, channel location) − buffer(channel, today), 0, cap)
+
+Annotating the queryset keeps the discrepancy page, the counts and the
+Update Inventory plan on one formula, and lets the database do it for tens of
+thousands of listings at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Case, ExpressionWrapper, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce, Greatest, Least
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from channels_app.models import SaleEvent
+from inventory.models import Listing, PushState, StockLevel
+
+INT = IntegerField()
+
+
+def sale_extra_buffer(today: dt.date):
+    """Largest extra buffer of the sale events on today for the listing's channel (0 if none)."""
+    events = (
+        SaleEvent.objects.filter(first_day__lte=today, last_day__gte=today)
+        .filter(Q(channels=OuterRef("channel_id")) | Q(channels__isnull=True))
+        .order_by("-extra_buffer")
+        .values("extra_buffer")
+    )
+    return Coalesce(Subquery(events[:1], output_field=INT), Value(0))
+
+
+def listings_with_targets(queryset: QuerySet[Listing] | None = None, today: dt.date | None = None) -> QuerySet[Listing]:
+    today = today or timezone.localdate()
+    qs = Listing.objects.all() if queryset is None else queryset
+    level = StockLevel.objects.filter(sku_id=OuterRef("sku_id"), location_id=OuterRef("channel__location_id"))
+    available = Coalesce(
+        Subquery(level.values("on_hand")[:1], output_field=INT), Value(0)
+    ) - Coalesce(Subquery(level.values("allocated")[:1], output_field=INT), Value(0))
+    qs = qs.annotate(available=ExpressionWrapper(available, output_field=INT), extra_buffer=sale_extra_buffer(today))
+    percent = ExpressionWrapper((Greatest(F("available"), Value(0)) * F("channel__buffer_value") + Value(99)) / Value(100), output_field=INT)
+    qs = qs.annotate(
+        buffer=ExpressionWrapper(
+            Case(When(channel__buffer_kind="percent", then=percent), default=F("channel__buffer_value"), output_field=INT)
+            + F("extra_buffer"),
+            output_field=INT,
+        )
+    )
+    raw = ExpressionWrapper(F("available") - F("buffer"), output_field=INT)
+    qs = qs.annotate(
+        target=Greatest(
+            Value(0),
+            Case(When(channel__stock_cap__isnull=True, then=raw), default=Least(raw, F("channel__stock_cap")), output_field=INT),
+            output_field=INT,
+        )
+    )
+    return qs.annotate(difference=ExpressionWrapper(F("channel_stock") - F("target"), output_field=INT))
+
+
+def mapped_listings(channel) -> QuerySet[Listing]:
+    return Listing.objects.filter(channel=channel, sku__isnull=False, gone=False)
+
+
+def discrepancies(queryset: QuerySet[Listing] | None = None, today: dt.date | None = None) -> QuerySet[Listing]:
+    """Mapped listings whose last read channel stock differs from their target."""
+    base = Listing.objects.filter(sku__isnull=False, gone=False) if queryset is None else queryset.filter(sku__isnull=False, gone=False)
+    return listings_with_targets(base, today).filter(channel_stock__isnull=False).exclude(channel_stock=F("target"))
+
+
+def discrepancy_count(channel, today: dt.date | None = None) -> int:
+    return discrepancies(Listing.objects.filter(channel=channel), today).count()
+
+
+CAUSES = {
+    "orders_not_imported": _("orders not imported yet"),
+    "push_failed": _("last push failed"),
+    "never_pushed": _("never pushed"),
+    "pos_changed": _("POS changed since last push"),
+    "changed_on_channel": _("changed on the channel"),
+}
+
+
+def discrepancy_cause_code(listing, orders_missing: int) -> str:
+    """The most likely reason a listing's channel stock differs from its target."""
+    if orders_missing:
+        return "orders_not_imported"
+    if listing.last_push_state == PushState.FAILED:
+        return "push_failed"
+    if listing.last_pushed_at is None:
+        return "never_pushed"
+    if listing.pushed_target is not None and listing.pushed_target != listing.target:
+        return "pos_changed"
+    return "changed_on_channel"
+
+
+def discrepancy_cause(listing, orders_missing: int) -> str:
+    return str(CAUSES[discrepancy_cause_code(listing, orders_missing)])

@@ -1,0 +1,217 @@
+"""Reads behind the dashboard pages: each returns a queryset or plain data in a bounded number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Case, Count, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.utils import timezone
+
+from channels_app.models import Channel, RunIssue, RunKind, SaleEvent, SyncRun
+from inventory.models import Listing, Sku, StockMovement
+from inventory.targets import discrepancies, listings_with_targets
+from omnisync.models import DailyReport
+from orders.mismatches import missing_orders, wrong_status_orders
+from orders.models import Order, RemoteOrder
+
+#: kinds shown on a channel card, in the order of the routine
+CARD_KINDS = (RunKind.SCAN, RunKind.DOWNLOAD_ORDERS, RunKind.UPDATE_INVENTORY, RunKind.ROUTINE)
+TOKEN_WARNING = dt.timedelta(days=7)
+
+
+@dataclass
+class ChannelCard:
+    channel: Channel
+    last_runs: list[tuple[str, SyncRun | None]]
+    active_runs: list[SyncRun]
+    sale_event: SaleEvent | None
+    expiry_warnings: list[tuple[str, dt.datetime]] = field(default_factory=list)
+
+    @property
+    def syncs_per_day(self) -> int:
+        return self.sale_event.syncs_per_day if self.sale_event else 1
+
+
+def sale_events_today(today: dt.date | None = None) -> list[SaleEvent]:
+    today = today or timezone.localdate()
+    return list(SaleEvent.objects.filter(first_day__lte=today, last_day__gte=today).prefetch_related("channels"))
+
+
+def _event_for(channel: Channel, events: list[SaleEvent]) -> SaleEvent | None:
+    for event in events:
+        ids = {c.pk for c in event.channels.all()}
+        if not ids or channel.pk in ids:
+            return event
+    return None
+
+
+def dashboard_cards(channel_ids: list[int] | None = None) -> list[ChannelCard]:
+    """One card per channel, in five queries however many channels and runs there are."""
+    channels = Channel.objects.select_related("location").order_by("name")
+    if channel_ids is not None:
+        channels = channels.filter(pk__in=channel_ids)
+    channels = list(channels)
+    ids = [c.pk for c in channels]
+    latest_ids = (
+        SyncRun.objects.filter(channel_id__in=ids, kind__in=CARD_KINDS).values("channel_id", "kind").annotate(last=Max("id")).values("last")
+    )
+    latest = {(r.channel_id, r.kind): r for r in SyncRun.objects.filter(pk__in=Subquery(latest_ids))}
+    active: dict[int, list[SyncRun]] = {}
+    for run in SyncRun.objects.filter(channel_id__in=ids, status__in=("queued", "running"), kind__in=CARD_KINDS).order_by("id"):
+        active.setdefault(run.channel_id, []).append(run)
+    events = sale_events_today()
+    soon = timezone.now() + TOKEN_WARNING
+    cards = []
+    for ch in channels:
+        warnings = []
+        for label, when in (("authorisation", ch.authorization_expires_at), ("token", ch.token_expires_at)):
+            if when and when <= soon:
+                warnings.append((label, when))
+        cards.append(ChannelCard(
+            channel=ch,
+            last_runs=[(kind, latest.get((ch.pk, kind))) for kind in CARD_KINDS],
+            active_runs=active.get(ch.pk, []),
+            sale_event=_event_for(ch, events),
+            expiry_warnings=warnings,
+        ))
+    return cards
+
+
+def channel_choices() -> QuerySet[Channel]:
+    return Channel.objects.order_by("name")
+
+
+# --- orders -----------------------------------------------------------------
+
+def mismatched_orders(kind: str | None = None) -> QuerySet[RemoteOrder]:
+    """Missing and wrong-status orders as one queryset, so one table can filter, sort and page them.
+
+    Which orders count as mismatched is decided by orders.mismatches; this
+    only joins the two sets and adds the POS side for display.
+    """
+    missing = missing_orders().values("pk")
+    wrong = wrong_status_orders().values("pk")
+    if kind == "missing":
+        scope = Q(pk__in=missing)
+    elif kind == "wrong_status":
+        scope = Q(pk__in=wrong)
+    else:
+        scope = Q(pk__in=missing) | Q(pk__in=wrong)
+    pos = Order.objects.filter(channel_id=OuterRef("channel_id"), external_id=OuterRef("external_id"))
+    return (
+        RemoteOrder.objects.filter(scope)
+        .select_related("channel")
+        .annotate(
+            pos_id=Subquery(pos.values("pk")[:1]),
+            pos_status=Subquery(pos.values("status")[:1]),
+            pos_raw_status=Subquery(pos.values("raw_status")[:1]),
+        )
+        .annotate(kind=Case(When(pos_id__isnull=True, then=Value("missing")), default=Value("wrong_status")))
+    )
+
+
+def orders_list() -> QuerySet[Order]:
+    return Order.objects.select_related("channel").annotate(line_count=Count("lines"))
+
+
+@dataclass
+class OrderDetail:
+    order: Order
+    lines: list
+    movements: list[StockMovement]
+    remote: RemoteOrder | None
+
+
+def order_detail(order_id: int) -> OrderDetail:
+    """The order, its lines with mapped SKUs, and the ledger rows its lines posted."""
+    order = Order.objects.select_related("channel").get(pk=order_id)
+    lines = list(order.lines.select_related("sku", "applied_location"))
+    movements = list(
+        StockMovement.objects.filter(ref_type="order_line", ref_id__in=[line.pk for line in lines])
+        .select_related("sku", "location")
+        .order_by("created_at", "id")
+    )
+    remote = RemoteOrder.objects.filter(channel_id=order.channel_id, external_id=order.external_id).first()
+    return OrderDetail(order=order, lines=lines, movements=movements, remote=remote)
+
+
+# --- stock ------------------------------------------------------------------
+
+def stock_discrepancies() -> QuerySet[Listing]:
+    return discrepancies(Listing.objects.select_related("channel", "sku"))
+
+
+LISTING_TABS = ("mapped", "not_in_pos", "not_in_channel", "multiple")
+
+
+def listings_tab(tab: str, channel_id: int | None) -> QuerySet:
+    """The rows of one listings tab; "not in channel" lists POS SKUs, the others listings."""
+    live = Listing.objects.filter(gone=False)
+    if channel_id:
+        live = live.filter(channel_id=channel_id)
+    if tab == "not_in_channel":
+        if channel_id:
+            listed = Listing.objects.filter(channel_id=channel_id, gone=False, sku_id=OuterRef("pk"))
+        else:
+            listed = Listing.objects.filter(gone=False, sku_id=OuterRef("pk"))
+        return Sku.objects.filter(active=True).exclude(pk__in=Subquery(listed.values("sku_id"))).annotate(
+            listings_gone=Count("listings", filter=Q(listings__gone=True, **({"listings__channel_id": channel_id} if channel_id else {})))
+        )
+    rows = live.select_related("channel", "sku")
+    if tab == "not_in_pos":
+        return rows.filter(sku__isnull=True)
+    if tab == "multiple":
+        twins = (
+            Listing.objects.filter(gone=False, channel_id=OuterRef("channel_id"), sku_id=OuterRef("sku_id"))
+            .values("channel_id", "sku_id").annotate(n=Count("id")).values("n")
+        )
+        rows = rows.filter(sku__isnull=False).annotate(listed_times=Subquery(twins[:1])).filter(listed_times__gt=1)
+        return listings_with_targets(rows)
+    return listings_with_targets(rows.filter(sku__isnull=False))
+
+
+# --- runs -------------------------------------------------------------------
+
+def runs_list() -> QuerySet[SyncRun]:
+    return SyncRun.objects.select_related("channel", "requested_by")
+
+
+def run_get(run_id: int) -> SyncRun:
+    return SyncRun.objects.select_related("channel", "requested_by").get(pk=run_id)
+
+
+def run_issues(run_id: int) -> QuerySet[RunIssue]:
+    return RunIssue.objects.filter(run_id=run_id)
+
+
+# --- daily report -----------------------------------------------------------
+
+REPORT_DAYS = 30
+
+
+def report_rows() -> QuerySet[DailyReport]:
+    return DailyReport.objects.select_related("channel")
+
+
+def report_default_range(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    today = today or timezone.localdate()
+    return today - dt.timedelta(days=REPORT_DAYS - 1), today
+
+
+@dataclass
+class ChartBar:
+    day: dt.date
+    missing: int
+    wrong_status: int
+    discrepancies: int
+
+
+def report_chart(rows: QuerySet[DailyReport]) -> list[ChartBar]:
+    """Per-day totals over the filtered rows, for the chart: one grouped query."""
+    per_day = (
+        rows.order_by().values("day")
+        .annotate(m=Sum("orders_missing"), w=Sum("orders_wrong_status"), d=Sum("stock_discrepancies"))
+        .order_by("day")
+    )
+    return [ChartBar(r["day"], r["m"] or 0, r["w"] or 0, r["d"] or 0) for r in per_day[:400]]

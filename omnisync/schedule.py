@@ -1,0 +1,74 @@
+"""Schedules: one tick decides which channels are due; a janitor; the daily report.
+
+Schedules are created by `schedules_ensure()` (run after migrate), never at
+import time, and are updated in place so running it again changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from channels_app.models import Channel, RunKind, SaleEvent, SyncRun
+from channels_app.runs import run_request, runs_fail_stale
+
+SCHEDULES = {
+    "omnisync-tick": ("omnisync.schedule.tick", 15),
+    "omnisync-janitor": ("channels_app.runs.runs_fail_stale", 5),
+    "omnisync-daily-report": ("omnisync.report.report_daily_task", 60),
+}
+
+
+def schedules_ensure() -> None:
+    from django_q.models import Schedule
+
+    for name, (func, minutes) in SCHEDULES.items():
+        Schedule.objects.update_or_create(
+            name=name, defaults={"func": func, "schedule_type": Schedule.MINUTES, "minutes": minutes, "repeats": -1},
+        )
+
+
+def syncs_per_day(channel: Channel, day: dt.date) -> int:
+    events = SaleEvent.objects.filter(first_day__lte=day, last_day__gte=day)
+    best = 1
+    for ev in events.prefetch_related("channels"):
+        chans = list(ev.channels.all())
+        if not chans or channel in chans:
+            best = max(best, ev.syncs_per_day)
+    return best
+
+
+def last_slot(channel: Channel, now: dt.datetime) -> dt.datetime:
+    """The latest scheduled routine time at or before `now` (shop time zone)."""
+    local = timezone.localtime(now)
+    candidates = []
+    for offset in (0, 1):
+        day = local.date() - dt.timedelta(days=offset)
+        n = syncs_per_day(channel, day)
+        for k in range(n):
+            minutes = (channel.sync_hour * 60 + k * (24 * 60 // n)) % (24 * 60)
+            at = timezone.make_aware(dt.datetime.combine(day, dt.time(minutes // 60, minutes % 60)))
+            if at <= now:
+                candidates.append(at)
+    return max(candidates)
+
+
+def channels_due(now: dt.datetime | None = None) -> list[Channel]:
+    now = now or timezone.now()
+    due = []
+    for ch in Channel.objects.filter(active=True):
+        slot = last_slot(ch, now)
+        if not SyncRun.objects.filter(channel=ch, kind=RunKind.ROUTINE, created_at__gte=slot).exists():
+            due.append(ch)
+    return due
+
+
+def tick(now: dt.datetime | None = None) -> int:
+    """Queue the routine for every channel that is due; a channel already running it is skipped by the database."""
+    runs_fail_stale()
+    queued = 0
+    for ch in channels_due(now):
+        _, created = run_request(ch, RunKind.ROUTINE, trigger="schedule")
+        queued += created
+    return queued

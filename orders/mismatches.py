@@ -1,0 +1,36 @@
+"""Orders the channel has that the POS lacks, or holds with an older status."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
+
+from orders.models import Order, RemoteOrder
+
+
+def _scope(channel_ids):
+    qs = RemoteOrder.objects.all()
+    return qs if channel_ids is None else qs.filter(channel_id__in=list(channel_ids))
+
+
+def missing_orders(channel_ids=None) -> QuerySet[RemoteOrder]:
+    pos = Order.objects.filter(channel_id=OuterRef("channel_id"), external_id=OuterRef("external_id"))
+    return _scope(channel_ids).filter(~Exists(pos))
+
+
+def wrong_status_orders(channel_ids=None) -> QuerySet[RemoteOrder]:
+    """Remote orders whose newer channel status differs from the POS copy's."""
+    pos = Order.objects.filter(channel_id=OuterRef("channel_id"), external_id=OuterRef("external_id"))
+    return (
+        _scope(channel_ids)
+        .annotate(
+            pos_status=Subquery(pos.values("status")[:1]),
+            pos_raw_status=Subquery(pos.values("raw_status")[:1]),
+            pos_updated_at=Subquery(pos.values("channel_updated_at")[:1]),
+        )
+        .filter(pos_status__isnull=False, channel_updated_at__gte=F("pos_updated_at"))
+        .exclude(status=F("pos_status"))
+    )
+
+
+def mismatch_counts(channel) -> tuple[int, int]:
+    return missing_orders([channel.pk]).count(), wrong_status_orders([channel.pk]).count()
