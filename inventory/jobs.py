@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from channels_app.adapters.registry import get_adapter
 from django.utils import timezone
 
+from channels_app.adapters.registry import get_adapter
 from channels_app.adapters.types import StockUpdate
 from channels_app.models import Channel
 from channels_app.runs import RunContext

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from channels_app.adapters.registry import get_adapter
 from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from channels_app.adapters.registry import get_adapter
 from channels_app.models import Channel
 from channels_app.runs import RunContext
 from omnisync.lib.http import ApiError

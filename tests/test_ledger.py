@@ -150,5 +150,5 @@ def test_line_effect_table():
     assert line_effect("returned", 2).deducted == 2
     assert line_effect("returned", 2, restock_returns=True).deducted == 0
     assert line_effect("cancelled", 2) == line_effect("cancelled", 9)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="lost"):
         line_effect("lost", 1)
