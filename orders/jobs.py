@@ -69,14 +69,19 @@ def _walk(ctx: RunContext, *, download: bool) -> None:
         ctx.counts.setdefault(key, 0)
     verified_to = None
     contiguous = True
+    last_error = None
     for i, time_slice in enumerate(slices):
-        ok = _read_slice(ctx, adapter, time_slice, download=download)
+        ok, error = _read_slice(ctx, adapter, time_slice, download=download)
+        last_error = error or last_error
         if ok and contiguous and download:
             verified_to = time_slice.end
         elif not ok:
             contiguous = False
-            ctx.count("gaps")
+            if error:
+                ctx.count("gaps")
         ctx.progress(i + 1)
+    if slices and ctx.counts["gaps"] == len(slices):
+        raise last_error  # nothing could be read at all: the run failed, and the channel card says why
     missing, wrong = mismatch_counts(channel)
     fields = {"orders_missing": missing, "orders_wrong_status": wrong}
     if verified_to and (channel.orders_verified_until is None or verified_to > channel.orders_verified_until):
@@ -92,8 +97,8 @@ def _walk(ctx: RunContext, *, download: bool) -> None:
     )
 
 
-def _read_slice(ctx: RunContext, adapter, time_slice, *, download: bool) -> bool:
-    """Read one slice to the end; False if any of it could not be read or imported."""
+def _read_slice(ctx: RunContext, adapter, time_slice, *, download: bool) -> tuple[bool, ApiError | None]:
+    """Read one slice to the end; (False, error) if it could not be read, (False, None) if some orders failed."""
     pending: list = []
     ok = True
     try:
@@ -112,8 +117,8 @@ def _read_slice(ctx: RunContext, adapter, time_slice, *, download: bool) -> bool
             "This period will be read again on the next run.",
             object_type="slice", object_ref=f"{time_slice.start.isoformat()}/{time_slice.end.isoformat()}", code=exc.code or "gap",
         )
-        return False
-    return ok
+        return False, exc
+    return ok, None
 
 
 def _handle_chunk(ctx: RunContext, adapter, states, *, download: bool) -> bool:

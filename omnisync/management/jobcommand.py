@@ -76,8 +76,8 @@ class JobCommand(BaseCommand):
         return {}
 
     def handle(self, *args, **options):
-        channels = channels_resolve(options["channel"], options["all"])
         params = self.job_params(options)
+        channels = channels_resolve(options["channel"], options["all"])
         runs = []
         for ch in channels:
             run, created = run_request(ch, self.kind, params=params, trigger="command", queue=options["queue"])
