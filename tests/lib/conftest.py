@@ -1,0 +1,1 @@
+from tests.lib.localserver import server  # noqa: F401  (a fixture)
