@@ -86,7 +86,7 @@ def stock_taken_after(platform: str, status: str, taken: bool, *, creating: bool
     return taken
 
 
-def path_to(platform: str, final: str, rng) -> list[str]:
+def path_to(platform: str, final: str) -> list[str]:
     """A plausible status history from the initial status to `final` (breadth-first, so the shortest one)."""
     start = INITIAL[platform]
     paths = {start: [start]}

@@ -15,6 +15,9 @@ class IdCounter(models.Model):
     name = models.CharField(max_length=40, primary_key=True)
     value = models.BigIntegerField(default=0)
 
+    def __str__(self):
+        return f"{self.name}={self.value}"
+
 
 class Shop(models.Model):
     """A seller account on one platform, with credentials under that platform's own names and its fault switches."""
@@ -152,7 +155,7 @@ class OrderLine(models.Model):
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     line_id = models.BigIntegerField()
-    variant = models.ForeignKey(Variant, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    sold_variant = models.ForeignKey(Variant, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     item_id = models.BigIntegerField()
     variant_id = models.BigIntegerField()
     seller_sku = models.CharField(max_length=100)
