@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import Case, Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.utils import timezone
 
 from channels_app.models import Channel, RunIssue, RunKind, SaleEvent, SyncRun
 from inventory.models import Listing, Sku, StockMovement
 from inventory.targets import discrepancies, listings_with_targets
+from omnisync.dashboard.format import money
 from omnisync.models import DailyReport
 from orders.mismatches import missing_orders, wrong_status_orders
 from orders.models import Order, RemoteOrder
@@ -27,6 +28,12 @@ class ChannelCard:
     active_runs: list[SyncRun]
     sale_event: SaleEvent | None
     expiry_warnings: list[tuple[str, dt.datetime]] = field(default_factory=list)
+
+    @property
+    def slots(self) -> list[tuple[str, SyncRun | None]]:
+        """Where each button's run progress appears: the active run of that kind, if any."""
+        active = {run.kind: run for run in self.active_runs}
+        return [(kind, active.get(kind)) for kind in CARD_KINDS]
 
     @property
     def syncs_per_day(self) -> int:
@@ -122,11 +129,17 @@ class OrderDetail:
     movements: list[StockMovement]
     remote: RemoteOrder | None
 
+    @property
+    def total(self) -> str:
+        return money(self.order.total, self.order.currency)
+
 
 def order_detail(order_id: int) -> OrderDetail:
     """The order, its lines with mapped SKUs, and the ledger rows its lines posted."""
     order = Order.objects.select_related("channel").get(pk=order_id)
     lines = list(order.lines.select_related("sku", "applied_location"))
+    for line in lines:
+        line.price = money(line.unit_price, order.currency)
     movements = list(
         StockMovement.objects.filter(ref_type="order_line", ref_id__in=[line.pk for line in lines])
         .select_related("sku", "location")
@@ -151,13 +164,10 @@ def listings_tab(tab: str, channel_id: int | None) -> QuerySet:
     if channel_id:
         live = live.filter(channel_id=channel_id)
     if tab == "not_in_channel":
+        listed = Listing.objects.filter(gone=False, sku_id=OuterRef("pk"))
         if channel_id:
-            listed = Listing.objects.filter(channel_id=channel_id, gone=False, sku_id=OuterRef("pk"))
-        else:
-            listed = Listing.objects.filter(gone=False, sku_id=OuterRef("pk"))
-        return Sku.objects.filter(active=True).exclude(pk__in=Subquery(listed.values("sku_id"))).annotate(
-            listings_gone=Count("listings", filter=Q(listings__gone=True, **({"listings__channel_id": channel_id} if channel_id else {})))
-        )
+            listed = listed.filter(channel_id=channel_id)
+        return Sku.objects.filter(active=True).filter(~Exists(listed))
     rows = live.select_related("channel", "sku")
     if tab == "not_in_pos":
         return rows.filter(sku__isnull=True)

@@ -1,0 +1,259 @@
+"""Dashboard pages. Views only translate: parse, check access, call one selector or service, render."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from channels_app.models import Channel, RunKind, SyncRun
+from channels_app.runs import run_request
+from inventory.planning import inventory_plan
+from omnisync.dashboard import selectors, tables
+from omnisync.dashboard.chart import report_chart_svg
+from omnisync.dashboard.filters import (
+    DiscrepancyFilter,
+    ListingFilter,
+    MismatchFilter,
+    OrderFilter,
+    ReportFilter,
+    RunFilter,
+    RunIssueFilter,
+    SkuListingFilter,
+)
+from omnisync.dashboard.forms import DownloadOrdersForm, JobForm
+from omnisync.lib.listview import FilteredTableView
+from orders.models import Order
+
+RUN_JOBS = "channels_app.run_jobs"
+
+
+def _require_run_jobs(request) -> None:
+    if not request.user.has_perm(RUN_JOBS):
+        raise PermissionDenied
+
+
+def _is_htmx(request) -> bool:
+    return bool(getattr(request, "htmx", False))
+
+
+# --- dashboard and buttons ----------------------------------------------------
+
+def dashboard(request):
+    cards = selectors.dashboard_cards()
+    can_run = request.user.has_perm(RUN_JOBS)
+    for card in cards:
+        card.download_form = DownloadOrdersForm(initial={"channel": card.channel.pk}, auto_id=f"dl{card.channel.pk}-%s") if can_run else None
+    return render(request, "dashboard/index.html", {"cards": cards, "can_run": can_run})
+
+
+def channel_stats(request, pk: int):
+    cards = selectors.dashboard_cards([pk])
+    if not cards:
+        raise Http404
+    return render(request, "dashboard/includes/channel_stats.html", {"card": cards[0]})
+
+
+def _run_response(request, run: SyncRun, template="dashboard/includes/run_progress.html", context=None):
+    if not _is_htmx(request):
+        return redirect("run_detail", pk=run.pk)
+    return render(request, template, {"run": run, **(context or {})})
+
+
+@require_POST
+def job_start(request):
+    _require_run_jobs(request)
+    form = JobForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(_("That job cannot be started: %(errors)s") % {"errors": form.errors.as_text()}, status=400)
+    run, _created = run_request(form.cleaned_data["channel"], form.cleaned_data["kind"], params=form.params(), user=request.user)
+    return _run_response(request, run)
+
+
+def download_start(request):
+    """GET shows the Download Orders form for one channel; POST validates the range and starts the run."""
+    _require_run_jobs(request)
+    channel_id = request.POST.get("channel") or request.GET.get("channel")
+    channel = get_object_or_404(Channel, pk=channel_id) if channel_id and str(channel_id).isdigit() else None
+    auto_id = f"dl{channel.pk}-%s" if channel else "id_%s"
+    if request.method != "POST" or channel is None:
+        form = DownloadOrdersForm(initial={"channel": channel.pk if channel else None}, auto_id=auto_id)
+        return render(request, "dashboard/download.html", {"form": form, "channel": channel})
+    form = DownloadOrdersForm(request.POST, auto_id=auto_id)
+    template = "dashboard/includes/download_form.html" if _is_htmx(request) else "dashboard/download.html"
+    if not form.is_valid():
+        return render(request, template, {"form": form, "channel": channel}, status=200 if _is_htmx(request) else 400)
+    run, _created = run_request(channel, RunKind.DOWNLOAD_ORDERS, params=form.params(), user=request.user)
+    if not _is_htmx(request):
+        return redirect("run_detail", pk=run.pk)
+    fresh = DownloadOrdersForm(initial={"channel": channel.pk}, auto_id=auto_id)
+    return render(request, template, {"form": fresh, "channel": channel, "run": run})
+
+
+def run_progress(request, pk: int):
+    run = get_object_or_404(SyncRun.objects.select_related("channel"), pk=pk)
+    response = render(request, "dashboard/includes/run_progress.html", {"run": run})
+    if not run.is_active and _is_htmx(request):
+        # Tells the channel cards on the page to refresh their counts.
+        response["HX-Trigger"] = "run-finished"
+    return response
+
+
+def inventory_preview(request, pk: int):
+    """The dry-run plan of Update Inventory: what would be pushed or held back, before anything is pushed."""
+    channel = get_object_or_404(Channel.objects.select_related("location"), pk=pk)
+    force = request.GET.get("force") == "1"
+    plan = inventory_plan(channel, force=force)
+    pushes = sum(1 for p in plan if p.action == "push")
+    return render(request, "dashboard/preview.html", {
+        "channel": channel, "plan": plan[:1000], "plan_size": len(plan), "pushes": pushes,
+        "holds": len(plan) - pushes, "force": force, "can_run": request.user.has_perm(RUN_JOBS),
+    })
+
+
+def order_detail(request, pk: int):
+    try:
+        detail = selectors.order_detail(pk)
+    except Order.DoesNotExist:
+        raise Http404 from None
+    return render(request, "dashboard/order_detail.html", {"d": detail})
+
+
+# --- lists ----------------------------------------------------------------------
+
+class MismatchesView(FilteredTableView):
+    title = _("Mismatched orders")
+    table_class = tables.MismatchTable
+    filterset_class = MismatchFilter
+    template_name = "dashboard/mismatches.html"
+    csv_filename = "mismatched-orders.csv"
+
+    def get_queryset(self):
+        return selectors.mismatched_orders(kind=self.request.GET.get("kind") or None)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ids = kwargs["filter"].selected_channel_ids() if kwargs.get("filter") else []
+        ctx["download_channels"] = selectors.channel_choices().filter(pk__in=ids) if ids else selectors.channel_choices()
+        ctx["can_run"] = self.request.user.has_perm(RUN_JOBS)
+        return ctx
+
+
+class OrdersView(FilteredTableView):
+    title = _("Orders")
+    table_class = tables.OrderTable
+    filterset_class = OrderFilter
+    csv_filename = "orders.csv"
+
+    def get_queryset(self):
+        return selectors.orders_list()
+
+
+class DiscrepanciesView(FilteredTableView):
+    title = _("Stock discrepancies")
+    table_class = tables.DiscrepancyTable
+    filterset_class = DiscrepancyFilter
+    template_name = "dashboard/discrepancies.html"
+    csv_filename = "stock-discrepancies.csv"
+
+    def get_queryset(self):
+        return selectors.stock_discrepancies()
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "channels": selectors.channel_choices()}
+
+
+LISTING_TABS = (
+    ("mapped", _("Mapped"), tables.MappedListingTable, ListingFilter),
+    ("not_in_pos", _("Not in POS"), tables.UnmappedListingTable, ListingFilter),
+    ("not_in_channel", _("Not in Channel"), tables.SkuTable, SkuListingFilter),
+    ("multiple", _("Multiple listed"), tables.MappedListingTable, ListingFilter),
+)
+
+
+class ListingsView(FilteredTableView):
+    title = _("Listings")
+    template_name = "dashboard/listings.html"
+    csv_filename = "listings.csv"
+
+    @property
+    def tab(self):
+        wanted = self.request.GET.get("tab")
+        return next((t for t in LISTING_TABS if t[0] == wanted), LISTING_TABS[0])
+
+    def get_table_class(self):
+        return self.tab[2]
+
+    def get_filterset_class(self):
+        return self.tab[3]
+
+    def channel_id(self) -> int | None:
+        value = self.request.GET.get("channel")
+        return int(value) if value and value.isdigit() else None
+
+    def get_queryset(self):
+        return selectors.listings_tab(self.tab[0], self.channel_id())
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "tabs": LISTING_TABS, "tab": self.tab[0]}
+
+
+class RunsView(FilteredTableView):
+    title = _("Runs")
+    table_class = tables.RunTable
+    filterset_class = RunFilter
+    csv_filename = "runs.csv"
+
+    def get_queryset(self):
+        return selectors.runs_list()
+
+
+class RunDetailView(FilteredTableView):
+    """The run's progress and counts on top; its issues are the list."""
+
+    table_class = tables.RunIssueTable
+    filterset_class = RunIssueFilter
+    template_name = "dashboard/run_detail.html"
+    csv_filename = "run-issues.csv"
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            self.run = selectors.run_get(kwargs["pk"])
+        except SyncRun.DoesNotExist:
+            raise Http404 from None
+        return super().dispatch(request, *args, **kwargs)
+
+    @property
+    def title(self):
+        return f"{self.run.get_kind_display()} · {self.run.channel} · #{self.run.pk}"
+
+    def get_queryset(self):
+        return selectors.run_issues(self.run.pk)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "run": self.run}
+
+
+class ReportView(FilteredTableView):
+    title = _("Daily discrepancy report")
+    table_class = tables.ReportTable
+    filterset_class = ReportFilter
+    template_name = "dashboard/report.html"
+    summary_template_name = "dashboard/includes/report_chart.html"
+    csv_filename = "daily-report.csv"
+    per_page = 100
+
+    def get_filterset(self):
+        data = self.request.GET.copy()
+        start, end = selectors.report_default_range()
+        data.setdefault("day_from", start.isoformat())
+        data.setdefault("day_to", end.isoformat())
+        return ReportFilter(data, queryset=self.get_queryset(), request=self.request)
+
+    def get_queryset(self):
+        return selectors.report_rows()
+
+    def get_summary(self, queryset):
+        return {"chart": report_chart_svg(selectors.report_chart(queryset))}
