@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -184,17 +184,32 @@ class Adapter(ABC):
             if tokens is not None:
                 self._apply_tokens(self.channel, tokens)
             return
-        with transaction.atomic():
+        db = connections[router.db_for_write(Channel)]
+        if not db.features.has_select_for_update:
+            # SQLite has no row locks, and an open write transaction would lock
+            # the whole database for the length of the HTTP call (the sandbox
+            # shares it); one process is the SQLite setup, so re-read and go.
+            row = Channel.objects.get(pk=self.channel.pk)
+            self._take_row(row)
+            if still_needed(row):
+                tokens = self.refresh_tokens()
+                if tokens is not None:
+                    self.store_tokens(tokens)
+            return
+        with transaction.atomic(using=db.alias):
             row = Channel.objects.select_for_update().get(pk=self.channel.pk)
-            self.channel.credentials = row.credentials
-            self.channel.token_expires_at = row.token_expires_at
-            self.channel.authorization_expires_at = row.authorization_expires_at
+            self._take_row(row)
             if not still_needed(row):
                 return
             tokens = self.refresh_tokens()
             if tokens is None:
                 return
             self.store_tokens(tokens)
+
+    def _take_row(self, row: Channel) -> None:
+        self.channel.credentials = row.credentials
+        self.channel.token_expires_at = row.token_expires_at
+        self.channel.authorization_expires_at = row.authorization_expires_at
 
     def store_tokens(self, tokens: TokenSet) -> None:
         """Keep a new token pair (encrypted with the other credentials) and its expiry on the channel."""

@@ -11,7 +11,7 @@ order listing detects through the total count and handles by reading again.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -81,6 +81,12 @@ class WooCommerceAdapter(Adapter):
     per_page = 100
     batch_size = 100
 
+    @property
+    def base_url(self) -> str:
+        """The REST root; a store address without `/wp-json/wc/v3` gets it appended."""
+        root = (self.channel.api_base_url or "").rstrip("/")
+        return root if root.endswith("/wp-json/wc/v3") else root + "/wp-json/wc/v3"
+
     # -- transport -------------------------------------------------------
     def _signer(self):
         key = self.credential("consumer_key")
@@ -120,7 +126,13 @@ class WooCommerceAdapter(Adapter):
     def _pages(self, path: str, params: dict[str, Any]) -> Iterator[tuple[Reply, list, int | None]]:
         page = 1
         while True:
-            reply = self._call("GET", path, params={**params, "page": page, "per_page": self.per_page})
+            try:
+                reply = self._call("GET", path, params={**params, "page": page, "per_page": self.per_page})
+            except ApiError as err:
+                if page > 1 and err.code == "rest_post_invalid_page_number":
+                    yield None, [], -1  # the list shrank while being read
+                    return
+                raise
             rows = self._list(reply)
             total = reply.headers.get("X-WP-Total")
             yield reply, rows, int(total) if total and total.isdigit() else None
@@ -133,7 +145,8 @@ class WooCommerceAdapter(Adapter):
     def list_order_states(self, time_slice: TimeSlice) -> Iterator[RemoteOrderState]:
         """Every order modified in the slice, once; read again from page 1 if the total changes meanwhile."""
         params = {
-            "modified_after": gmt(time_slice.start),
+            # modified_after is exclusive: start one second early so the slice's first second is read.
+            "modified_after": gmt(time_slice.start - timedelta(seconds=1)),
             "modified_before": gmt(time_slice.end),
             "dates_are_gmt": "true",
             "orderby": "id",
@@ -144,6 +157,9 @@ class WooCommerceAdapter(Adapter):
             first_total = None
             shifted = False
             for reply, rows, total in self._pages("/orders", params):
+                if total == -1:
+                    shifted = True
+                    break
                 if first_total is None:
                     first_total = total
                 elif total is not None and total != first_total:
@@ -153,12 +169,11 @@ class WooCommerceAdapter(Adapter):
                     order_id = str(field_of(reply, raw, "id", (int, str), where=where))
                     if order_id in seen:
                         continue
+                    updated = self._time(reply, raw, "date_modified_gmt", where)
+                    if updated < time_slice.start:
+                        continue
                     seen.add(order_id)
-                    yield RemoteOrderState(
-                        order_id,
-                        str(field_of(reply, raw, "status", str, where=where)),
-                        self._time(reply, raw, "date_modified_gmt", where),
-                    )
+                    yield RemoteOrderState(order_id, str(field_of(reply, raw, "status", str, where=where)), updated)
                 if shifted:
                     break
             if not shifted:
