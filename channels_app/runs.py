@@ -175,8 +175,14 @@ def run_perform(run: SyncRun) -> SyncRun:
     except Exception as exc:
         log.exception("run %s (%s) crashed", run.pk, run.kind)
         return run_finish(ctx, RunStatus.FAILED, f"Unexpected error: {type(exc).__name__}: {exc}")
+    return run_conclude(ctx)
+
+
+def run_conclude(ctx: RunContext) -> SyncRun:
+    """Finish a job that returned: partial if anything failed or an error was recorded."""
+    ctx.flush_issues()
     failures = ctx.counts.get("failed", 0) + ctx.counts.get("gaps", 0)
-    errors = RunIssue.objects.filter(run=run, severity=RunIssue.Severity.ERROR).exists()
+    errors = RunIssue.objects.filter(run=ctx.run, severity=RunIssue.Severity.ERROR).exists()
     status = RunStatus.PARTIAL if (failures or errors) else RunStatus.SUCCEEDED
     if status == RunStatus.SUCCEEDED and ctx.channel.last_error:
         Channel.objects.filter(pk=ctx.channel.pk).update(last_error="", last_error_at=None)

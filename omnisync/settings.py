@@ -11,7 +11,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from omnisync.lib.env import env_bool, env_int, env_list, env_str, env_url
+from omnisync.lib.env import env_bool, env_float, env_int, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("OMNISYNC_VAR_DIR", str(BASE_DIR / "var")))
@@ -165,6 +165,8 @@ HTTP_CONNECT_TIMEOUT = env_int("HTTP_CONNECT_TIMEOUT", 5, minimum=1)
 HTTP_READ_TIMEOUT = env_int("HTTP_READ_TIMEOUT", 30, minimum=1)
 HTTP_MAX_RETRIES = env_int("HTTP_MAX_RETRIES", 4, minimum=0, maximum=10)
 HTTP_BACKOFF_BASE = float(env_int("HTTP_BACKOFF_BASE_MS", 500, minimum=0)) / 1000
+# Multiplies every platform's request rate limit; above 1 only against the local sandbox.
+HTTP_RATE_LIMIT_SCALE = env_float("HTTP_RATE_LIMIT_SCALE", 1.0, minimum=0.01)
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

@@ -131,6 +131,8 @@ def token_bucket(key: str, rate: float, burst: int, *, redis_url: str | None = .
     channel in this process (or, with Redis, anywhere) draws from one budget.
     """
     url = settings.REDIS_URL if redis_url is ... else redis_url
+    scale = getattr(settings, "HTTP_RATE_LIMIT_SCALE", 1.0)
+    rate, burst = rate * scale, max(1, int(burst * scale))
     if url:
         return RedisTokenBucket(redis_client(url), f"omnisync:ratelimit:{key}", rate, burst, sleep=sleep)
     with _local_lock:

@@ -78,20 +78,25 @@ class JobCommand(BaseCommand):
     def handle(self, *args, **options):
         params = self.job_params(options)
         channels = channels_resolve(options["channel"], options["all"])
-        runs = []
+        runs, claimed = [], []
         for ch in channels:
             run, created = run_request(ch, self.kind, params=params, trigger="command", queue=options["queue"])
             if not created:
                 self.stderr.write(f"{ch.name}: a {run.get_kind_display()} run is already active (#{run.pk}); not starting another.")
             elif not options["queue"]:
-                claimed = run_claim(run.pk)
-                run = run_perform(claimed) if claimed else run
-            run.refresh_from_db()
+                claimed.append(run_claim(run.pk))
             runs.append(run)
+        self.perform([r for r in claimed if r is not None])
+        for run in runs:
+            run.refresh_from_db()
         self.report(runs, options)
         done = {RunStatus.SUCCEEDED} if not options["queue"] else {RunStatus.SUCCEEDED, RunStatus.QUEUED, RunStatus.RUNNING}
         if any(r.status not in done for r in runs):
             raise SystemExit(1)
+
+    def perform(self, runs: list[SyncRun]) -> None:
+        for run in runs:
+            run_perform(run)
 
     def report(self, runs: list[SyncRun], options) -> None:
         if options["json"]:

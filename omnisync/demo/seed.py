@@ -1,0 +1,106 @@
+"""Demo data: a shop whose POS has deliberately fallen behind its marketplaces.
+
+The first screen a new user sees should show the problem omnisync exists to
+fix. So the seeding runs the real jobs against the sandbox (over real HTTP on
+a temporary local server), then lets the sandbox sell and change orders behind
+the POS's back and edits some channel stock by hand, then checks the channels:
+missing orders, stale statuses and drifted stock, each with its cause.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.db import transaction
+
+from channels_app.adapters.registry import get_adapter
+from channels_app.adapters.types import StockUpdate
+from channels_app.models import Channel, RunKind
+from channels_app.runs import run_claim, run_perform, run_request
+from inventory.models import Listing, Location, Sku
+from inventory.services.ledger import stock_import
+from omnisync.demo.catalogue import demo_skus
+from omnisync.demo.server import local_server
+
+CHANNEL_NAMES = {"shopee": "Shopee Toko Jaya", "tiktok": "Tokopedia & TikTok Shop", "lazada": "Lazada Toko Jaya", "woocommerce": "tokojaya.id (WooCommerce)"}
+NOT_IN_POS = [{"code": f"BUNDLE-{i:02d}", "name": f"Paket Hemat {i}", "stock": 10} for i in range(1, 5)]
+
+
+def demo_seed(site_url: str, say=print) -> bool:
+    """Seed once; return False (and change nothing) when demo data is already there."""
+    if Channel.objects.exists() or Sku.objects.exists():
+        say("Demo data already present; keeping it.")
+        return False
+    catalogue = demo_skus()
+    with transaction.atomic():
+        jakarta = Location.objects.create(code="JKT-01", name="Gudang Jakarta")
+        Location.objects.create(code="BDG-01", name="Toko Bandung")
+        Sku.objects.bulk_create([Sku(code=c["code"], name=c["name"]) for c in catalogue])
+        ids = dict(Sku.objects.values_list("code", "pk"))
+        stock_import(location=jakarta, quantities={ids[c["code"]]: c["stock"] for c in catalogue}, reference="opening stock")
+    say(f"POS: {len(catalogue)} SKUs with opening stock at {jakarta.name}.")
+
+    path = Path(settings.VAR_DIR) / "demo-catalogue.json"
+    path.write_text(json.dumps(catalogue + NOT_IN_POS))
+    call_command("sandbox_seed", catalogue=str(path), base_url=site_url, stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("sandbox_shops", json=True, base_url=site_url, stdout=out)
+    shops = json.loads(out.getvalue())
+    channels = []
+    for shop in shops:
+        ch = Channel(
+            name=CHANNEL_NAMES.get(shop["platform"], shop["shop"]), platform=shop["platform"], location=jakarta,
+            api_base_url=shop["base_url"], auth_base_url=shop.get("auth_base_url") or "", buffer_value=1 if shop["platform"] == "shopee" else 0,
+        )
+        ch.credentials = shop["credentials"]
+        ch.save()
+        channels.append(ch)
+    say(f"Channels: {', '.join(c.name for c in channels)} (pointing at the sandbox on {site_url}).")
+
+    with local_server() as local_url:
+        for ch in channels:
+            _repoint(ch, site_url, local_url)
+        for ch in channels:
+            _run(ch, RunKind.SCAN, {"full": True})
+            _run(ch, RunKind.DOWNLOAD_ORDERS, {})
+            _run(ch, RunKind.UPDATE_INVENTORY, {})
+        # Behind the POS's back: a burst of sales and status changes, and stock edited in the seller centres.
+        call_command("sandbox_sale", orders=24, changes=30, stdout=io.StringIO())
+        rng = random.Random(1111)
+        for ch in channels:
+            _drift(ch, rng)
+            _run(ch, RunKind.CHECK_ORDERS, {})
+            _run(ch, RunKind.SCAN, {"full": True})
+        for ch in channels:
+            _repoint(ch, local_url, site_url)
+    for ch in Channel.objects.all():
+        say(f"  {ch.name}: {ch.orders_missing} missing, {ch.orders_wrong_status} wrong status, "
+            f"{ch.stock_discrepancies} stock discrepancies, {ch.listings_not_in_pos} listings not in POS")
+    return True
+
+
+def _repoint(ch: Channel, old: str, new: str) -> None:
+    ch.api_base_url = ch.api_base_url.replace(old.rstrip("/"), new.rstrip("/"), 1)
+    ch.auth_base_url = ch.auth_base_url.replace(old.rstrip("/"), new.rstrip("/"), 1)
+    Channel.objects.filter(pk=ch.pk).update(api_base_url=ch.api_base_url, auth_base_url=ch.auth_base_url)
+
+
+def _run(ch: Channel, kind: str, params: dict):
+    run, _ = run_request(ch, kind, params=params, trigger="demo", queue=False)
+    claimed = run_claim(run.pk)
+    return run_perform(claimed) if claimed else run
+
+
+def _drift(ch: Channel, rng: random.Random) -> None:
+    """Someone edits stock in the seller centre: a few mapped listings show a different number."""
+    listings = list(Listing.objects.filter(channel=ch, sku__isnull=False, gone=False).order_by("pk")[:200])
+    picked = rng.sample(listings, k=min(4, len(listings)))
+    updates = [StockUpdate(li.external_item_id, li.external_variant_id, li.seller_sku, max(0, (li.channel_stock or 0) + rng.choice([-3, 2, 5, 7])))
+               for li in picked]
+    if updates:
+        get_adapter(Channel.objects.get(pk=ch.pk)).push_stock(updates)
