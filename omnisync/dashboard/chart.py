@@ -24,7 +24,7 @@ def report_chart_svg(bars: list[ChartBar]) -> dict:
     top = max([max(b.missing, b.discrepancies) for b in bars] + [1])
     plot = HEIGHT - TOP - BOTTOM
     rects, labels = [], []
-    step = max(1, len(bars) // 10)
+    step = max(1, -(-len(bars) // 8))
     for i, bar in enumerate(bars):
         x = LEFT + i * SLOT + 2
         for offset, series, value in ((0, "missing", bar.missing), (BAR + 1, "discrepancies", bar.discrepancies)):

@@ -217,11 +217,24 @@ class ChartBar:
     discrepancies: int
 
 
-def report_chart(rows: QuerySet[DailyReport]) -> list[ChartBar]:
-    """Per-day totals over the filtered rows, for the chart: one grouped query."""
-    per_day = (
-        rows.order_by().values("day")
-        .annotate(m=Sum("orders_missing"), w=Sum("orders_wrong_status"), d=Sum("stock_discrepancies"))
-        .order_by("day")
-    )
-    return [ChartBar(r["day"], r["m"] or 0, r["w"] or 0, r["d"] or 0) for r in per_day[:400]]
+def report_chart(rows: QuerySet[DailyReport], start: dt.date | None = None, end: dt.date | None = None) -> list[ChartBar]:
+    """Per-day totals over the filtered rows, every day of the range present (zero when no row), in one grouped query."""
+    per_day = {
+        r["day"]: r
+        for r in rows.order_by().values("day").annotate(
+            m=Sum("orders_missing"), w=Sum("orders_wrong_status"), d=Sum("stock_discrepancies")
+        )
+    }
+    if not per_day and (start is None or end is None):
+        return []
+    start = start or min(per_day)
+    end = end or max(per_day)
+    if (end - start).days > 366:
+        start = end - dt.timedelta(days=366)
+    bars = []
+    day = start
+    while day <= end:
+        r = per_day.get(day, {})
+        bars.append(ChartBar(day, r.get("m") or 0, r.get("w") or 0, r.get("d") or 0))
+        day += dt.timedelta(days=1)
+    return bars

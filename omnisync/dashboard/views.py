@@ -250,10 +250,12 @@ class ReportView(FilteredTableView):
         start, end = selectors.report_default_range()
         data.setdefault("day_from", start.isoformat())
         data.setdefault("day_to", end.isoformat())
-        return ReportFilter(data, queryset=self.get_queryset(), request=self.request)
+        self.filterset = ReportFilter(data, queryset=self.get_queryset(), request=self.request)
+        return self.filterset
 
     def get_queryset(self):
         return selectors.report_rows()
 
     def get_summary(self, queryset):
-        return {"chart": report_chart_svg(selectors.report_chart(queryset))}
+        data = self.filterset.form.cleaned_data if self.filterset.is_valid() else {}
+        return {"chart": report_chart_svg(selectors.report_chart(queryset, data.get("day_from"), data.get("day_to")))}

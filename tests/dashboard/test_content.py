@@ -93,7 +93,8 @@ def test_report_has_chart_and_date_range(as_viewer, shop):
     page = as_viewer.get(reverse("report")).content.decode()
     assert '<svg viewBox' in page and page.count('class="bar-missing"') == 30
     narrow = as_viewer.get(reverse("report"), {"day_from": "2000-01-01", "day_to": "2000-01-02"}, **HX).content.decode()
-    assert 'class="bar-missing"' not in narrow
+    assert narrow.count('class="bar-missing"') == 2  # every day of the range, zero when nothing was recorded
+    assert 'height="0.0"' in narrow
 
 
 @pytest.mark.django_db
@@ -149,3 +150,12 @@ def test_language_switch(as_viewer, shop):
     indonesian = as_viewer.get(reverse("dashboard")).content.decode()
     assert "Pesanan hilang" in indonesian and "Selisih stok" in indonesian
     assert "Missing orders" not in indonesian
+
+
+@pytest.mark.django_db
+def test_malformed_filter_is_explained_and_ignored(as_viewer, shop):
+    shop(2)
+    as_viewer.post(reverse("set_language"), {"language": "en"})
+    page = as_viewer.get(reverse("orders"), {"created_from": "31/31/2026"}).content.decode()
+    assert "Enter a valid date." in page
+    assert "ORD-0" in page

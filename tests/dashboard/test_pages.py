@@ -35,11 +35,11 @@ def _get(client, name, params, **headers):
 def test_page_queries_do_not_grow_with_rows(as_viewer, shop, django_assert_max_num_queries, name, params):
     ch = shop(5)
     params = {**params, **({"channel": ch.pk} if name not in ("dashboard",) and "channel" not in params else {})}
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(10):
         small = _get(as_viewer, name, params)
     assert small.status_code == 200
     shop(50, name="Lazada Test")
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(10):
         big = _get(as_viewer, name, params)
     assert big.status_code == 200
 
@@ -52,5 +52,5 @@ def test_detail_pages_bounded(as_viewer, shop, django_assert_max_num_queries):
     for url in (reverse("order_detail", args=[order.pk]), reverse("run_detail", args=[run.pk]),
                 reverse("run_progress", args=[run.pk]), reverse("inventory_preview", args=[ch.pk]),
                 reverse("channel_stats", args=[ch.pk])):
-        with django_assert_max_num_queries(14):
+        with django_assert_max_num_queries(10):
             assert as_viewer.get(url).status_code == 200, url
