@@ -6,8 +6,10 @@ list pages by offset, which stops at 5,000 and shifts when an order changes
 while being paged, so the adapter sorts by update time and moves the time
 bound forward instead of trusting the offset (see `list_order_states`).
 Orders have no status of their own and no quantity: each unit is one item
-with its own status; lines are grouped per SKU and status, and the order's
-status is the sorted distinct item statuses joined by ",".
+with its own status. Each unit becomes one line keyed by its order item id,
+so a unit that is cancelled or returned on its own keeps its line and gets
+exactly its own stock effect; the order's status is the sorted distinct item
+statuses joined by ",".
 """
 
 from __future__ import annotations
@@ -232,7 +234,7 @@ class LazadaAdapter(Adapter):
         return data if isinstance(data, dict) else {}
 
     def _order(self, reply: Reply, order_id: str, header: dict, items: list, where: str) -> ChannelOrder:
-        grouped: dict[tuple[str, str], dict[str, Any]] = {}
+        lines: list[ChannelOrderLine] = []
         statuses: set[str] = set()
         item_times: list[datetime] = []
         currency = ""
@@ -240,28 +242,20 @@ class LazadaAdapter(Adapter):
             iw = f"{where}.order_items[{j}]"
             sku_id = str(item.get("sku_id") or item.get("shop_sku") or field_of(reply, item, "sku", str, where=iw))
             status = str(field_of(reply, item, "status", str, where=iw))
+            unit_id = field_of(reply, item, "order_item_id", (int, str), where=iw)
             statuses.add(status)
             currency = currency or str(item.get("currency") or "")
             if item.get("updated_at"):
                 item_times.append(from_text_time(item["updated_at"], reply, f"{iw}.updated_at"))
-            line = grouped.setdefault(
-                (sku_id, status),
-                {"sku": str(item.get("sku") or ""), "item": str(item.get("product_id") or item.get("item_id") or ""), "count": 0, "sum": Decimal(0)},
-            )
-            line["count"] += 1
-            line["sum"] += to_decimal(item.get("paid_price", item.get("item_price")), reply, f"{iw}.paid_price")
-        lines = tuple(
-            ChannelOrderLine(
-                line_key=f"{sku_id}:{status}",
-                seller_sku=line["sku"],
-                item_id=line["item"],
+            lines.append(ChannelOrderLine(
+                line_key=str(unit_id),
+                seller_sku=str(item.get("sku") or ""),
+                item_id=str(item.get("product_id") or item.get("item_id") or ""),
                 variant_id=sku_id,
-                quantity=line["count"],
-                unit_price=(line["sum"] / line["count"]).quantize(Decimal("0.01")),
+                quantity=1,
+                unit_price=to_decimal(item.get("paid_price", item.get("item_price")), reply, f"{iw}.paid_price").quantize(Decimal("0.01")),
                 raw_status=status,
-            )
-            for (sku_id, status), line in grouped.items()
-        )
+            ))
         hw = f"order {order_id}"
         updated = (
             from_text_time(header["updated_at"], reply, f"{hw}.updated_at")
@@ -287,7 +281,7 @@ class LazadaAdapter(Adapter):
             currency=currency or self.channel.currency or "",
             total=total,
             buyer_name=" ".join(str(header.get(k) or "") for k in ("customer_first_name", "customer_last_name")).strip(),
-            lines=lines,
+            lines=tuple(lines),
         )
 
     # -- listings --------------------------------------------------------
