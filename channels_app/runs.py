@@ -44,6 +44,8 @@ class RunContext:
         self.counts: dict[str, int] = dict(run.counts or {})
         self.issues: list[RunIssue] = []
         self.sessions: list = []
+        #: requests made by child runs (a routine's steps)
+        self.requests_extra = 0
         #: a closing sentence for staff, e.g. "3 slices read, 1 gap"
         self.message = ""
         self._last_beat = 0.0
@@ -68,7 +70,7 @@ class RunContext:
             self.issues = []
 
     def requests_made(self) -> int:
-        return sum(getattr(s, "requests_made", 0) for s in self.sessions)
+        return self.requests_extra + sum(getattr(s, "requests_made", 0) for s in self.sessions)
 
     def progress(self, done: int | None = None, total: int | None = None, *, force: bool = False) -> None:
         if done is not None:

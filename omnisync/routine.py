@@ -25,6 +25,7 @@ def routine_step(ctx: RunContext, index: int) -> bool:
     claimed = run_claim(child.pk)
     child = run_perform(claimed) if claimed else child
     ctx.counts[kind] = child.status
+    ctx.requests_extra += child.requests_made
     ctx.progress(index + 1, len(STEPS), force=True)
     if child.status == RunStatus.FAILED:
         ctx.issue(f"{label} failed: {child.message}", object_type="run", object_ref=child.pk, code="step_failed")

@@ -65,10 +65,10 @@ def demo_seed(site_url: str, say=print) -> bool:
     with local_server() as local_url:
         for ch in channels:
             _repoint(ch, site_url, local_url)
-        for ch in channels:
-            _run(ch, RunKind.SCAN, {"full": True})
-            _run(ch, RunKind.DOWNLOAD_ORDERS, {})
-            _run(ch, RunKind.UPDATE_INVENTORY, {})
+        # Step by step across channels: they share the warehouse's stock.
+        for kind, params in ((RunKind.SCAN, {"full": True}), (RunKind.DOWNLOAD_ORDERS, {}), (RunKind.UPDATE_INVENTORY, {})):
+            for ch in channels:
+                _run(ch, kind, params)
         # Behind the POS's back: a burst of sales and status changes, and stock edited in the seller centres.
         call_command("sandbox_sale", orders=24, changes=30, stdout=io.StringIO())
         rng = random.Random(1111)
