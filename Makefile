@@ -18,7 +18,12 @@ $(BIN)/.installed: requirements.txt
 
 install: $(BIN)/.installed
 
-run: install
+# Compiled catalogues are committed; refresh them when gettext is here.
+messages: install
+	@if command -v msgfmt >/dev/null 2>&1; then $(DEV_ENV) $(BIN)/python manage.py compilemessages -v0; \
+	else echo "msgfmt not found: using the committed translations"; fi
+
+run: install messages
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEV_ENV) $(BIN)/python manage.py demo_seed
 	$(DEV_ENV) $(BIN)/python manage.py ensure_admin
@@ -31,9 +36,8 @@ run: install
 lint: install
 	$(BIN)/ruff check .
 
-test: install
+test: install messages
 	$(BIN)/ruff check .
-	$(BIN)/python manage.py compilemessages -v0 2>/dev/null || true
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: install

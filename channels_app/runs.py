@@ -16,12 +16,16 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from channels_app.models import ACTIVE_RUN_STATUSES, Channel, RunIssue, RunStatus, SyncRun
 
 log = logging.getLogger(__name__)
+
+#: Sent with `run` after a run is finished; higher layers keep their summaries up to date with it.
+run_finished = Signal()
 
 #: kind -> dotted path of job(ctx); filled by the top app's ready() through `job_register`.
 JOBS: dict[str, str] = {}
@@ -151,6 +155,8 @@ def run_finish(ctx: RunContext, status: str, message: str = "") -> SyncRun:
     run.refresh_from_db()
     if not updated:
         log.warning("run %s was no longer running when it finished (janitor?)", run.pk)
+    else:
+        run_finished.send(sender=SyncRun, run=run)
     return run
 
 

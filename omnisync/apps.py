@@ -17,10 +17,12 @@ class OmnisyncConfig(AppConfig):
     verbose_name = "omnisync"
 
     def ready(self):
-        from channels_app.runs import job_register
+        from channels_app.runs import job_register, run_finished
+        from omnisync.report import report_on_run_finished
 
         for kind, path in JOBS.items():
             job_register(kind, path)
+        run_finished.connect(report_on_run_finished, dispatch_uid="omnisync-report-on-run-finished")
         post_migrate.connect(_ensure_schedules, sender=self)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -15,6 +16,8 @@ from channels_app.runs import RunContext
 from omnisync.models import DailyReport
 from orders.models import Order, RemoteOrder
 
+log = logging.getLogger(__name__)
+
 
 def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
@@ -22,30 +25,45 @@ def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 
 def report_write(day: dt.date, channels=None) -> list[DailyReport]:
-    """(Re)compute one row per channel for `day`; running it again overwrites the same rows."""
+    """(Re)compute one row per channel for `day`; running it again converges on the same row.
+
+    Missing, wrong-status and discrepancy counts keep the most seen that day,
+    so the report still says what was wrong after it was fixed.
+    """
     start, end = day_bounds(day)
     channels = list(channels if channels is not None else Channel.objects.all())
+    today = day == timezone.localdate()
     rows = []
     for ch in channels:
-        runs = SyncRun.objects.filter(channel=ch, created_at__gte=start, created_at__lt=end).aggregate(
-            total=Count("id"), failed=Count("id", filter=Q(status=RunStatus.FAILED)),
-        )
-        fixed = SyncRun.objects.filter(
-            channel=ch, kind=RunKind.DOWNLOAD_ORDERS, created_at__gte=start, created_at__lt=end
-        ).values_list("counts", flat=True)
-        values = {
-            "orders_on_channel": RemoteOrder.objects.filter(channel=ch, channel_updated_at__gte=start, channel_updated_at__lt=end).count(),
-            "orders_imported": Order.objects.filter(channel=ch, imported_at__gte=start, imported_at__lt=end).count(),
-            "orders_missing": ch.orders_missing,
-            "orders_wrong_status": ch.orders_wrong_status,
-            "stock_discrepancies": ch.stock_discrepancies,
-            "orders_fixed": sum((c or {}).get("created", 0) + (c or {}).get("status_fixed", 0) for c in fixed),
-            "runs": runs["total"],
-            "runs_failed": runs["failed"],
-        }
-        row, _ = DailyReport.objects.update_or_create(channel=ch, day=day, defaults=values)
+        runs = SyncRun.objects.filter(channel=ch, created_at__gte=start, created_at__lt=end)
+        totals = runs.aggregate(total=Count("id"), failed=Count("id", filter=Q(status=RunStatus.FAILED)))
+        fixed_orders = fixed_stock = 0
+        for kind, counts in runs.filter(kind__in=[RunKind.DOWNLOAD_ORDERS, RunKind.UPDATE_INVENTORY]).values_list("kind", "counts"):
+            counts = counts or {}
+            if kind == RunKind.DOWNLOAD_ORDERS:
+                fixed_orders += counts.get("created", 0) + counts.get("status_fixed", 0)
+            elif not counts.get("dry_run"):
+                fixed_stock += counts.get("confirmed", 0)
+        row = DailyReport.objects.filter(channel=ch, day=day).first() or DailyReport(channel=ch, day=day)
+        row.orders_on_channel = RemoteOrder.objects.filter(channel=ch, channel_updated_at__gte=start, channel_updated_at__lt=end).count()
+        row.orders_imported = Order.objects.filter(channel=ch, imported_at__gte=start, imported_at__lt=end).count()
+        if today:
+            row.orders_missing = max(row.orders_missing, ch.orders_missing)
+            row.orders_wrong_status = max(row.orders_wrong_status, ch.orders_wrong_status)
+            row.stock_discrepancies = max(row.stock_discrepancies, ch.stock_discrepancies)
+        row.orders_fixed, row.stock_fixed = fixed_orders, fixed_stock
+        row.runs, row.runs_failed = totals["total"], totals["failed"]
+        row.save()
         rows.append(row)
     return rows
+
+
+def report_on_run_finished(sender, run, **kwargs) -> None:
+    """Keep today's row current after every run, so the report shows what was found and fixed at once."""
+    try:
+        report_write(timezone.localdate(), [Channel.objects.get(pk=run.channel_id)])
+    except Exception:
+        log.exception("could not update the daily report after run %s", run.pk)
 
 
 def report_email(day: dt.date, rows: list[DailyReport]) -> int:

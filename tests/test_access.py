@@ -51,3 +51,12 @@ def test_login_page_is_served_and_admin_can_log_in(client, django_user_model):
     assert response.status_code == 302
     assert client.get("/").status_code == 200
     assert client.get("/admin/channels_app/channel/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_language_can_be_chosen_before_logging_in(client):
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/login/"})
+    assert response.status_code == 302 and response["Location"] == "/login/"
+    assert "Log in" in client.get("/login/").content.decode()
+    client.post("/i18n/setlang/", {"language": "id", "next": "/login/"})
+    assert "Masuk" in client.get("/login/").content.decode()

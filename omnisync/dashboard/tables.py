@@ -216,6 +216,7 @@ class ReportTable(BaseTable):
     orders_wrong_status = tables.Column(attrs={"td": {"class": "num"}})
     stock_discrepancies = tables.Column(attrs={"td": {"class": "num"}})
     orders_fixed = tables.Column(attrs={"td": {"class": "num"}})
+    stock_fixed = tables.Column(attrs={"td": {"class": "num"}})
     runs = tables.Column(attrs={"td": {"class": "num"}})
     runs_failed = tables.Column(attrs={"td": {"class": "num"}})
 
@@ -223,7 +224,7 @@ class ReportTable(BaseTable):
         model = DailyReport
         fields = ()
         order_by = ("-day", "channel")
-        empty_text = _("No report rows for this period yet. The report is written daily.")
+        empty_text = _("No report rows for this period yet. A row appears as soon as a channel's first run of the day ends.")
 
     def value_day(self, value):
         return value.isoformat()

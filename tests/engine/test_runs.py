@@ -78,3 +78,21 @@ def test_unreachable_channel_fails_with_reason_on_the_channel():
     assert "Shopee" in run.message
     assert ch.last_error == run.message
     assert run.issues.filter(object_type="slice").exists()
+
+
+@pytest.mark.django_db
+def test_todays_report_row_keeps_what_was_wrong_after_it_is_fixed():
+    from omnisync.models import DailyReport
+
+    ch = f.channel()
+    ch.orders_missing, ch.stock_discrepancies = 5, 3
+    ch.save()
+    first, _ = run_request(ch, RunKind.REPORT, queue=False)
+    run_execute(first.pk)
+    ch.orders_missing = ch.stock_discrepancies = 0
+    ch.save()
+    second, _ = run_request(ch, RunKind.REPORT, queue=False)
+    run_execute(second.pk)
+    row = DailyReport.objects.get(channel=ch, day=timezone.localdate())
+    assert (row.orders_missing, row.stock_discrepancies) == (5, 3)
+    assert row.runs == 2 and row.runs_failed == 0
