@@ -55,10 +55,13 @@ def last_slot(channel: Channel, now: dt.datetime) -> dt.datetime:
 
 
 def channels_due(now: dt.datetime | None = None) -> list[Channel]:
+    """Active channels with no routine since their last slot; a channel set up after that slot waits for the next."""
     now = now or timezone.now()
     due = []
     for ch in Channel.objects.filter(active=True):
         slot = last_slot(ch, now)
+        if ch.created_at >= slot:
+            continue
         if not SyncRun.objects.filter(channel=ch, kind=RunKind.ROUTINE, created_at__gte=slot).exists():
             due.append(ch)
     return due

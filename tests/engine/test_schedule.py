@@ -36,8 +36,13 @@ def test_daily_slot_and_sale_event_slots():
 def test_tick_queues_due_channels_once():
     ch = f.channel(sync_hour=6)
     f.channel("Inactive", active=False)
+    fresh = f.channel("Set up this morning", sync_hour=6)
+    from channels_app.models import Channel
+
+    Channel.objects.exclude(pk=fresh.pk).update(created_at=dt.datetime(2026, 11, 1, tzinfo=JKT))
+    Channel.objects.filter(pk=fresh.pk).update(created_at=dt.datetime(2026, 11, 20, 8, 0, tzinfo=JKT))
     now = dt.datetime(2026, 11, 20, 10, 0, tzinfo=JKT)
-    assert [c.pk for c in channels_due(now)] == [ch.pk]
+    assert [c.pk for c in channels_due(now)] == [ch.pk]  # the fresh one waits for tomorrow 06:00
     assert tick(now) == 1
     SyncRun.objects.filter(kind=RunKind.ROUTINE).update(created_at=now)
     assert tick(now) == 0  # already ran since the slot
