@@ -9,7 +9,7 @@ and a line's stock effect is changed by posting only the difference.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Upper
@@ -130,6 +130,7 @@ def _import_batch(channel, orders: Sequence[ChannelOrder]) -> ImportResult:
     lines = {(ln.order_id, ln.line_key): ln for ln in OrderLine.objects.select_for_update().filter(order_id__in=order_pks)}
 
     new_lines = []
+    new_effects: list[tuple[tuple[int, str], StockChange]] = []
     for oid, p in prepared.items():
         order = orders_by_id[oid]
         for ln, (status, raw) in zip(p.order.lines, p.line_statuses, strict=True):
@@ -141,6 +142,10 @@ def _import_batch(channel, orders: Sequence[ChannelOrder]) -> ImportResult:
                 unit_price=max(ln.unit_price, 0), status=status, raw_status=(raw or "")[:64],
                 status_updated_at=p.order.updated_at,
             )
+            # A new line is inserted with its effect already recorded, so it needs no UPDATE afterwards.
+            change = _effect_change(channel, order, row) if row.sku_id else None
+            if change:
+                new_effects.append(((order.pk, ln.line_key), change))
             new_lines.append(row)
             lines[(order.pk, ln.line_key)] = row
     if new_lines:
@@ -149,14 +154,14 @@ def _import_batch(channel, orders: Sequence[ChannelOrder]) -> ImportResult:
             lines = {(ln.order_id, ln.line_key): ln for ln in OrderLine.objects.select_for_update().filter(order_id__in=order_pks)}
     new_keys = {(ln.order_id, ln.line_key) for ln in new_lines}
 
-    changes: list[StockChange] = []
+    changes: list[StockChange] = [replace(change, ref_id=lines[key].pk) for key, change in new_effects]
     touched_lines = []
     for oid, p in prepared.items():
         order = orders_by_id[oid]
         for ln, (status, raw) in zip(p.order.lines, p.line_statuses, strict=True):
             row = lines[(order.pk, ln.line_key)]
-            dirty = (order.pk, ln.line_key) in new_keys
-            if not dirty and is_newer(p.order.updated_at, status, row.status_updated_at, row.status):
+            dirty = False
+            if (order.pk, ln.line_key) not in new_keys and is_newer(p.order.updated_at, status, row.status_updated_at, row.status):
                 row.status, row.raw_status, row.status_updated_at = status, (raw or "")[:64], p.order.updated_at
                 dirty = True
             if row.sku_id is None:
