@@ -10,6 +10,7 @@ caller whether trying again later can help.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -43,6 +44,10 @@ class Adapter(ABC):
     max_order_window: ClassVar[timedelta | None] = None
     #: Most order ids one detail call may carry.
     order_detail_batch: ClassVar[int] = 50
+    #: Orders (or order headers) read while listing, kept for the `fetch_orders` that follows.
+    #: The engine asks for a chunk's details right after listing it, so a bound of a few
+    #: chunks keeps memory flat however many orders the window holds.
+    listed_orders_kept: ClassVar[int] = 2000
     #: Refresh the access token when it expires sooner than this.
     token_refresh_margin: ClassVar[timedelta] = timedelta(minutes=30)
 
@@ -70,6 +75,7 @@ class Adapter(ABC):
         if session.limiter is None:
             session.limiter = token_bucket(f"{self.platform}:channel:{channel.pk}", self.rate_per_second, self.rate_burst)
         self.session = session
+        self._listed: OrderedDict[str, Any] = OrderedDict()
 
     # -- orders ---------------------------------------------------------
     def order_slices(self, start: datetime, end: datetime) -> list[TimeSlice]:
@@ -91,7 +97,22 @@ class Adapter(ABC):
 
     @abstractmethod
     def fetch_orders(self, external_ids: Sequence[str]) -> Iterator[ChannelOrder]:
-        """Full orders, in batches of `order_detail_batch`; unknown ids are left out."""
+        """Full orders, in batches of `order_detail_batch`; unknown ids are left out.
+
+        Orders the list call already returned in full (see `listed_keep`) are
+        served from that answer: asking again would spend rate limit on the
+        same data.
+        """
+
+    def listed_keep(self, order_id: str, value: Any) -> None:
+        """Remember what the order list said in full about one order (bounded, oldest dropped first)."""
+        self._listed[order_id] = value
+        self._listed.move_to_end(order_id)
+        while len(self._listed) > self.listed_orders_kept:
+            self._listed.popitem(last=False)
+
+    def listed_take(self, order_id: str) -> Any:
+        return self._listed.pop(order_id, None)
 
     # -- listings and stock --------------------------------------------
     @abstractmethod

@@ -82,10 +82,6 @@ class LazadaAdapter(Adapter):
     listing_page_size = 50
     skus_per_call = 50
 
-    def __init__(self, channel, session=None):
-        super().__init__(channel, session)
-        self._order_headers: dict[str, dict] = {}
-
     # -- transport -------------------------------------------------------
     def _signer(self, base_params: dict[str, Any], body_params: dict[str, Any] | None, seller: bool):
         app_key = self.credential("app_key")
@@ -186,7 +182,7 @@ class LazadaAdapter(Adapter):
                     if order_id in seen:
                         continue
                     seen.add(order_id)
-                    self._order_headers[order_id] = raw
+                    self.listed_keep(order_id, raw)  # the header (dates, price) fetch_orders needs
                     yield RemoteOrderState(order_id, self._joined_statuses(reply, raw, where), last_updated)
                 if len(orders) < self.order_page_size:
                     return
@@ -219,7 +215,7 @@ class LazadaAdapter(Adapter):
                 where = f"data[{i}]"
                 order_id = str(field_of(reply, entry, "order_id", (str, int), where=where))
                 items = as_list(entry.get("order_items"), reply, f"{where}.order_items")
-                header = self._order_headers.get(order_id) or self._header(order_id)
+                header = self.listed_take(order_id) or self._header(order_id)
                 yield self._order(reply, order_id, header, items, where)
 
     def _header(self, order_id: str) -> dict:

@@ -184,13 +184,24 @@ class ShopeeAdapter(Adapter):
             cursor = next_cursor
 
     def _states_for(self, listed: dict[str, str], part: TimeSlice) -> Iterator[RemoteOrderState]:
-        details = {sn: (status, updated) for sn, status, updated, _ in self._order_details(list(listed), with_items=False)}
+        """Update times come only with the details, so read them in full now; `fetch_orders` reuses them."""
+        details = {}
+        for sn, status, updated, order in self._order_details(list(listed), with_items=True):
+            details[sn] = (status, updated)
+            self.listed_keep(sn, order)
         for sn, listed_status in listed.items():
             status, updated = details.get(sn, (listed_status, part.end))
             yield RemoteOrderState(sn, status or listed_status, updated)
 
     def fetch_orders(self, external_ids: Sequence[str]) -> Iterator[ChannelOrder]:
-        for batch in chunked(list(dict.fromkeys(external_ids)), self.order_detail_batch):
+        missing = []
+        for sn in dict.fromkeys(external_ids):
+            kept = self.listed_take(sn)
+            if kept is None:
+                missing.append(sn)
+            else:
+                yield kept
+        for batch in chunked(missing, self.order_detail_batch):
             for _sn, _status, _updated, order in self._order_details(list(batch), with_items=True):
                 yield order
 

@@ -131,6 +131,7 @@ class TikTokAdapter(Adapter):
             seen.add(order_id)
             status = str(field_of(reply, raw, "status", str, where=where))
             updated = from_epoch(field_of(reply, raw, "update_time", where=where), reply, f"{where}.update_time")
+            self.listed_keep(order_id, (reply, raw, where))  # the search answer carries full orders
             yield RemoteOrderState(order_id, status, updated)
 
     def _search_orders(self, body: dict) -> Iterator[tuple[Reply, dict, str]]:
@@ -151,7 +152,14 @@ class TikTokAdapter(Adapter):
             token = next_token
 
     def fetch_orders(self, external_ids: Sequence[str]) -> Iterator[ChannelOrder]:
-        for batch in chunked(list(dict.fromkeys(external_ids)), self.order_detail_batch):
+        missing = []
+        for order_id in dict.fromkeys(external_ids):
+            kept = self.listed_take(order_id)
+            if kept is None:
+                missing.append(order_id)
+            else:
+                yield self._order(*kept)
+        for batch in chunked(missing, self.order_detail_batch):
             reply = self._call("GET", "/order/202309/orders", params={"ids": ",".join(batch)})
             data = self._data(reply)
             for i, raw in enumerate(as_list(data.get("orders"), reply, "data.orders")):

@@ -173,6 +173,7 @@ class WooCommerceAdapter(Adapter):
                     if updated < time_slice.start:
                         continue
                     seen.add(order_id)
+                    self.listed_keep(order_id, (reply, raw, where))  # the list carries full orders
                     yield RemoteOrderState(order_id, str(field_of(reply, raw, "status", str, where=where)), updated)
                 if shifted:
                     break
@@ -193,7 +194,14 @@ class WooCommerceAdapter(Adapter):
         return from_text_time(value if value not in (None, "") else field_of(reply, raw, name, where=where), reply, f"{where}.{name}")
 
     def fetch_orders(self, external_ids: Sequence[str]) -> Iterator[ChannelOrder]:
-        for batch in chunked(list(dict.fromkeys(external_ids)), self.order_detail_batch):
+        missing = []
+        for order_id in dict.fromkeys(external_ids):
+            kept = self.listed_take(order_id)
+            if kept is None:
+                missing.append(order_id)
+            else:
+                yield self._order(*kept)
+        for batch in chunked(missing, self.order_detail_batch):
             for reply, rows, _total in self._pages("/orders", {"include": ",".join(batch), "status": "any"}):
                 for i, raw in enumerate(rows):
                     yield self._order(reply, raw, f"orders[{i}]")
