@@ -118,10 +118,10 @@ def update_inventory_job(ctx: RunContext) -> None:
 
 
 def _read_back(ctx: RunContext, adapter, pushed_ok: dict, by_key: dict) -> None:
-    """Read the channel again: a platform can answer success and change nothing."""
+    """Read the pushed listings again: a platform can answer success and change nothing."""
     seen = {}
     chunk = []
-    for item in adapter.list_listings():
+    for item in adapter.read_listings(list(pushed_ok)):
         chunk.append(item)
         if (item.item_id, item.variant_id) in pushed_ok:
             seen[(item.item_id, item.variant_id)] = item.stock

@@ -119,6 +119,18 @@ class Adapter(ABC):
     def list_listings(self, changed_since: datetime | None = None) -> Iterator[ChannelListing]:
         """Every listing (item or variant), or those changed since a time."""
 
+    def read_listings(self, keys: Sequence[tuple[str, str]]) -> Iterator[ChannelListing]:
+        """The current state of specific listings, by (item id, variant id): a push's read-back.
+
+        This default reads the whole catalogue and keeps the asked ones.
+        Platforms that can read items by id override it, so reading back K
+        pushed listings costs requests in proportion to K, not to the catalogue.
+        """
+        wanted = set(keys)
+        for listing in self.list_listings():
+            if (listing.item_id, listing.variant_id) in wanted:
+                yield listing
+
     @abstractmethod
     def push_stock(self, updates: Sequence[StockUpdate]) -> list[PushResult]:
         """Set absolute stock, grouped and batched as the platform requires; one result per update."""

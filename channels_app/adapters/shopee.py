@@ -287,6 +287,14 @@ class ShopeeAdapter(Adapter):
                 raise reply.malformed("field response.next_offset does not move forward")
             offset = next_offset
 
+    def read_listings(self, keys: Sequence[tuple[str, str]]) -> Iterator[ChannelListing]:
+        """By item id, 50 items a call (plus the model list of items with variants)."""
+        wanted = set(keys)
+        for batch in chunked(list(dict.fromkeys(item for item, _ in keys)), self.item_info_batch):
+            for listing in self._listings_for(list(batch)):
+                if (listing.item_id, listing.variant_id) in wanted:
+                    yield listing
+
     def _listings_for(self, item_ids: list[str]) -> Iterator[ChannelListing]:
         reply = self._call("GET", "product/get_item_base_info", params={"item_id_list": ",".join(item_ids)})
         response = self._response(reply)

@@ -238,6 +238,17 @@ class WooCommerceAdapter(Adapter):
         params: dict[str, Any] = {}
         if changed_since is not None:
             params.update(modified_after=gmt(changed_since), dates_are_gmt="true")
+        yield from self._product_listings(params)
+
+    def read_listings(self, keys: Sequence[tuple[str, str]]) -> Iterator[ChannelListing]:
+        """By product id (`include=`, 100 a page), plus the variations of variable products."""
+        wanted = set(keys)
+        for batch in chunked(list(dict.fromkeys(item for item, _ in keys)), self.per_page):
+            for listing in self._product_listings({"include": ",".join(batch)}):
+                if (listing.item_id, listing.variant_id) in wanted:
+                    yield listing
+
+    def _product_listings(self, params: dict[str, Any]) -> Iterator[ChannelListing]:
         for reply, rows, _total in self._pages("/products", params):
             for i, product in enumerate(rows):
                 where = f"products[{i}]"
