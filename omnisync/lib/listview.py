@@ -16,6 +16,7 @@ from __future__ import annotations
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.shortcuts import render
 from django.views import View
+from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
 from omnisync.lib.tables import table_csv_response
@@ -54,7 +55,8 @@ class FilteredTableView(View):
         return filterset_class(self.request.GET or None, queryset=self.get_queryset(), request=self.request)
 
     def get_table(self, queryset, *, paginate: bool = True):
-        table = self.get_table_class()(queryset, request=self.request)
+        # Not Table(queryset, request=...): that pages with Django's paginator, which COUNTs every filtered row.
+        table = RequestConfig(self.request, paginate=False).configure(self.get_table_class()(queryset))
         order_by = self.request.GET.getlist(table.prefixed_order_by_field)
         if order_by:
             table.order_by = order_by
