@@ -1,0 +1,228 @@
+"""What every benchmark shares: its own database, a separate server process, and one subprocess per measurement.
+
+The product and the sandbox it talks to run in different processes, so the
+client's time, queries and memory are the product's alone: the sandbox is
+served by gunicorn (2 gthread workers) in its own process group. Each
+measurement runs in a fresh Python process, so its peak memory is not
+inherited from seeding or from an earlier measurement.
+
+Benchmarks never touch the developer's database: SQLite uses
+var/bench/bench.sqlite3, PostgreSQL a database named `omnisync_bench` on the
+server given by --database-url (whatever database that URL names).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+VAR = ROOT / "var" / "bench"
+BENCH_DB = "omnisync_bench"
+
+
+class Config:
+    """The run's choices, passed to every subprocess through the environment."""
+
+    def __init__(self, database_url: str | None = None, rate_scale: float = 1000.0, redis_url: str | None = None):
+        self.database_url = bench_database_url(database_url) if database_url else None
+        self.rate_scale = rate_scale
+        self.redis_url = redis_url
+
+    @property
+    def engine(self) -> str:
+        return "postgresql" if self.database_url else "sqlite"
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        for name in ("DATABASE_URL", "SQLITE_PATH", "REDIS_URL"):
+            env.pop(name, None)
+        env.update(
+            DJANGO_SETTINGS_MODULE="omnisync.settings",
+            DEBUG="0",  # no query log in connection.queries, no debug toolbar-ish overheads
+            SECRET_KEY="bench-only-not-a-secret-0123456789-abcdefghijklmnopqrstuvwxyz",  # noqa: S106
+            OMNISYNC_SANDBOX="1",
+            ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+            SECURE_SSL_REDIRECT="0",
+            HTTP_RATE_LIMIT_SCALE=str(self.rate_scale),
+            HTTP_BACKOFF_BASE_MS="20",
+            LOG_LEVEL="WARNING",
+            OMNISYNC_VAR_DIR=str(VAR),
+            PYTHONPATH=str(ROOT),
+        )
+        if self.database_url:
+            env["DATABASE_URL"] = self.database_url
+            env["DB_CONN_MAX_AGE"] = "600"
+        else:
+            env["SQLITE_PATH"] = str(VAR / "bench.sqlite3")
+        if self.redis_url:
+            env["REDIS_URL"] = self.redis_url
+        return env
+
+    def to_json(self) -> str:
+        return json.dumps({"database_url": self.database_url, "rate_scale": self.rate_scale, "redis_url": self.redis_url})
+
+
+def bench_database_url(url: str) -> str:
+    """The same PostgreSQL server, but always the benchmark's own database."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgres", "postgresql"):
+        raise SystemExit(f"--database-url must be a PostgreSQL URL (got {parts.scheme!r}); SQLite is the default")
+    return urlunsplit((parts.scheme, parts.netloc, "/" + BENCH_DB, "", ""))
+
+
+# -- database ----------------------------------------------------------------
+def _pg_admin(cfg: Config, sql: str) -> None:
+    import psycopg
+
+    parts = urlsplit(cfg.database_url)
+    admin = urlunsplit((parts.scheme, parts.netloc, "/postgres", "", ""))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        for statement in sql.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+
+
+def db_template_build(cfg: Config) -> None:
+    """Migrate an empty database once; every benchmark starts from a copy of it."""
+    VAR.mkdir(parents=True, exist_ok=True)
+    env = cfg.env()
+    if cfg.database_url:
+        _pg_admin(cfg, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE); DROP DATABASE IF EXISTS {BENCH_DB}_template WITH (FORCE);"
+                       f"CREATE DATABASE {BENCH_DB}")
+    else:
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(VAR / "bench.sqlite3") + suffix).unlink(missing_ok=True)
+    subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    if cfg.database_url:
+        _pg_admin(cfg, f"CREATE DATABASE {BENCH_DB}_template TEMPLATE {BENCH_DB}")
+    else:
+        shutil.copyfile(VAR / "bench.sqlite3", VAR / "template.sqlite3")
+
+
+def db_reset(cfg: Config) -> None:
+    """A fresh, migrated, empty benchmark database (no server may be connected)."""
+    if cfg.database_url:
+        _pg_admin(cfg, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE); CREATE DATABASE {BENCH_DB} TEMPLATE {BENCH_DB}_template")
+    else:
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(VAR / "bench.sqlite3") + suffix).unlink(missing_ok=True)
+        shutil.copyfile(VAR / "template.sqlite3", VAR / "bench.sqlite3")
+
+
+# -- the sandbox server --------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def sandbox_server(cfg: Config, workers: int = 2, threads: int = 4):
+    """gunicorn serving the app (and so the sandbox) in its own process group; yields its base URL."""
+    port = free_port()
+    log = open(VAR / "server.log", "ab")
+    proc = subprocess.Popen(
+        [str(Path(PY).parent / "gunicorn"), "omnisync.wsgi", "-w", str(workers), "-k", "gthread", "--threads", str(threads),
+         "-b", f"127.0.0.1:{port}", "--timeout", "300", "--keep-alive", "30", "--log-level", "warning"],
+        cwd=ROOT, env=cfg.env(), stdout=log, stderr=log, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the sandbox server did not start; see {VAR / 'server.log'}") from None
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+
+
+# -- measurements in their own processes --------------------------------------
+def run_task(cfg: Config, name: str, **args) -> dict:
+    """Run `bench.task <name>` in a fresh process; its last stdout line is the JSON result."""
+    proc = subprocess.run(
+        [PY, "-m", "bench.task", name, json.dumps(args)], cwd=ROOT, env=cfg.env(), capture_output=True, text=True, check=False,
+    )
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-8000:])
+        raise RuntimeError(f"bench task {name} failed (exit {proc.returncode})")
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    return json.loads(lines[-1])
+
+
+def spawn_task(cfg: Config, name: str, **args) -> subprocess.Popen:
+    return subprocess.Popen(
+        [PY, "-m", "bench.task", name, json.dumps(args)], cwd=ROOT, env=cfg.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def collect(proc: subprocess.Popen) -> dict:
+    out, err = proc.communicate()
+    if proc.returncode != 0:
+        sys.stderr.write(out[-4000:] + err[-8000:])
+        raise RuntimeError(f"bench task failed (exit {proc.returncode})")
+    return json.loads([ln for ln in out.splitlines() if ln.startswith("{")][-1])
+
+
+# -- inside a task process -----------------------------------------------------
+def rss_now() -> int:
+    """Resident set size of this process in bytes (Linux)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def rss_peak() -> int:
+    """Peak resident set size of this process in bytes (VmHWM)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def rss_peak_reset() -> None:
+    """Start a new peak from now (Linux >= 4.0: writing 5 to clear_refs resets VmHWM)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+
+
+class QueryCounter:
+    """Counts SQL statements sent through Django's connection (an execute wrapper; no query log needed)."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+    @contextmanager
+    def installed(self):
+        from django.db import connection
+
+        with connection.execute_wrapper(self):
+            yield self

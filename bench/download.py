@@ -1,0 +1,210 @@
+"""Download Orders: the product against a bare baseline on the same sandbox orders.
+
+Seeding (its own process): POS SKUs with stock, sandbox shops with the same
+SKUs and N orders each, spread over the last 20 days with realistic status
+histories, and one POS channel per shop pointing at the sandbox server.
+
+Measuring (a fresh process): the real job (run_request → run_claim →
+run_perform) with every HTTP request recorded, queries counted and peak RSS
+taken; then the baseline replays the same requests bare and inserts the rows
+the product wrote (orders, lines, remote orders, ledger movements) for a twin
+channel with one executemany per table.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from contextlib import contextmanager
+from datetime import timedelta
+
+SKUS = 500
+PAGE = {"shopee": 100, "tiktok": 100, "lazada": 100, "woocommerce": 100}
+#: platforms whose order list lacks the details (lines, update time) so a detail call per 50 is unavoidable
+DETAIL_BATCH = {"shopee": 50, "lazada": 50}
+FINALS = {
+    "shopee": [("READY_TO_SHIP", 35), ("SHIPPED", 25), ("COMPLETED", 25), ("CANCELLED", 10), ("UNPAID", 5)],
+    "tiktok": [("AWAITING_SHIPMENT", 35), ("IN_TRANSIT", 25), ("COMPLETED", 25), ("CANCELLED", 10), ("UNPAID", 5)],
+    "lazada": [("pending", 35), ("shipped", 25), ("delivered", 25), ("canceled", 10), ("unpaid", 5)],
+    "woocommerce": [("processing", 40), ("completed", 40), ("cancelled", 10), ("pending", 10)],
+}
+
+
+def seed(base_url: str, shops: list[list], seed_value: int = 7) -> dict:
+    """shops: [[platform, orders], ...]; returns the channel names created."""
+    from django.utils import timezone
+
+    from channels_app.models import Channel
+    from inventory.models import Location, Sku
+    from inventory.services.ledger import stock_import
+    from sandbox import flows, services
+
+    rng = random.Random(seed_value)
+    location, _ = Location.objects.get_or_create(code="BENCH", defaults={"name": "Bench warehouse"})
+    if not Sku.objects.exists():
+        Sku.objects.bulk_create([Sku(code=f"BENCH-{i:05d}", name=f"Bench SKU {i}") for i in range(SKUS)])
+        ids = dict(Sku.objects.values_list("code", "pk"))
+        stock_import(location=location, quantities={pk: 10_000_000 for pk in ids.values()}, reference="bench opening stock")
+    codes = [f"BENCH-{i:05d}" for i in range(SKUS)]
+    now = timezone.now().replace(microsecond=0)
+    names = []
+    counters: dict[str, int] = {}
+    for platform, n_orders in shops:
+        counters[platform] = counters.get(platform, 0) + 1
+        index = counters[platform]
+        name = f"Bench {platform} {index}"
+        shop = services.shop_create(platform, name, index=index)
+        services.items_add_bulk(shop, [{"name": f"Item {c}", "sku": c, "stock": 10_000_000, "price": "25000"} for c in codes], now=now - timedelta(days=25))
+        finals, weights = zip(*FINALS[platform], strict=True)
+        paths = {f: flows.path_to(platform, f) for f in finals}
+        span = 20 * 24 * 3600
+        for start in range(0, n_orders, 2000):
+            specs = []
+            for _ in range(min(2000, n_orders - start)):
+                created = now - timedelta(days=20) + timedelta(seconds=rng.randrange(span - 7200))
+                path = paths[rng.choices(finals, weights)[0]]
+                history = [(status, created + timedelta(minutes=7 * i)) for i, status in enumerate(path)]
+                lines = [{"sku": c, "quantity": rng.randint(1, 2)} for c in rng.sample(codes, rng.choice((1, 1, 2, 3)))]
+                specs.append({"lines": lines, "history": history, "buyer": "bench buyer"})
+            services.orders_create_bulk(shop, specs, allow_oversell=True)
+        details = next(s for s in services.shops_json(base_url) if s["shop"] == name)
+        channel = Channel(name=name, platform=platform, location=location, api_base_url=details["base_url"],
+                          auth_base_url=details["auth_base_url"] or "")
+        channel.credentials = {k: str(v) for k, v in details["credentials"].items()}
+        channel.save()
+        names.append(name)
+    return {"channels": names}
+
+
+def minimum_requests(channel) -> dict:
+    """The fewest requests the platform's page and batch limits allow for this channel's window."""
+    from django.utils import timezone
+
+    from channels_app.adapters.registry import get_adapter
+    from orders.jobs import order_window
+    from sandbox.models import Order as SandboxOrder
+
+    adapter = get_adapter(channel)
+    start, end = order_window(channel, {}, now=timezone.now())
+    name = channel.name
+    pages, total = 0, 0
+    for s in adapter.order_slices(start, end):
+        n = SandboxOrder.objects.filter(shop__name=name, updated_at__gte=s.start, updated_at__lt=s.end).count()
+        pages += max(1, math.ceil(n / PAGE[channel.platform]))
+        total += n
+    details = math.ceil(total / DETAIL_BATCH[channel.platform]) if channel.platform in DETAIL_BATCH else 0
+    return {"orders": total, "list_pages": pages, "detail_calls": details, "minimum": pages + details}
+
+
+def run_job(channel, kind: str, params: dict | None = None):
+    from channels_app.runs import run_claim, run_perform, run_request
+
+    run, _ = run_request(channel, kind, params=params or {}, trigger="bench", queue=False)
+    claimed = run_claim(run.pk)
+    return run_perform(claimed)
+
+
+def measure(channel_name: str, baseline: bool = True, profile: str = "") -> dict:
+    from django.db import connection
+
+    from bench.common import QueryCounter, rss_now, rss_peak, rss_peak_reset
+    from bench.recording import RecordingSession, record_into_adapters, replay
+    from channels_app.models import Channel, RunKind
+
+    channel = Channel.objects.select_related("location").get(name=channel_name)
+    minimum = minimum_requests(channel)
+    record_into_adapters()
+    connection.close()  # the job opens its own connection inside the measurement
+    rss_peak_reset()
+    rss_before = rss_now()
+    counter = QueryCounter()
+    started = time.perf_counter()
+    with counter.installed(), profiled(profile):
+        run = run_job(channel, RunKind.DOWNLOAD_ORDERS)
+    seconds = time.perf_counter() - started
+    peak = rss_peak() - rss_before
+    records = RecordingSession.log
+    result = {
+        "channel": channel_name, "platform": channel.platform, "status": run.status, "message": run.message,
+        "orders": minimum["orders"], "created": run.counts.get("created", 0), "seconds": seconds,
+        "orders_per_s": minimum["orders"] / seconds if seconds else 0,
+        "requests": run.requests_made, "requests_min": minimum["minimum"], "min_detail": minimum,
+        "requests_ratio": run.requests_made / minimum["minimum"] if minimum["minimum"] else None,
+        "queries": counter.count, "queries_per_100": 100 * counter.count / max(1, minimum["orders"]),
+        "peak_rss_mb": peak / 2**20, "recorded_requests": len(records), "bytes": RecordingSession.bytes_received,
+    }
+    if baseline:
+        http = replay(records)
+        inserts = bare_insert(channel)
+        result["baseline"] = {"http_seconds": http["seconds"], "insert_seconds": inserts["seconds"],
+                              "seconds": http["seconds"] + inserts["seconds"], "rows": inserts["rows"],
+                              "bytes": http["bytes"], "http_errors": http["http_errors"]}
+        result["time_ratio"] = seconds / result["baseline"]["seconds"]
+    return result
+
+
+@contextmanager
+def profiled(path: str):
+    """cProfile the block into `path` (for finding what to fix; off in normal runs)."""
+    if not path:
+        yield
+        return
+    import cProfile
+
+    prof = cProfile.Profile()
+    prof.enable()
+    try:
+        yield
+    finally:
+        prof.disable()
+        prof.dump_stats(path)
+
+
+def bare_insert(channel) -> dict:
+    """Insert the rows the product wrote for `channel` again, for a twin channel, one executemany per table."""
+    from django.db import connection, transaction
+    from django.db.models import Max
+
+    from channels_app.models import Channel
+    from inventory.models import StockMovement
+    from orders.models import Order, OrderLine, RemoteOrder
+
+    twin = Channel.objects.get(pk=channel.pk)
+    twin.pk = None
+    twin.name = f"{channel.name} (baseline)"
+    twin.save()
+
+    def rows(model, qs, overrides):
+        fields = [f for f in model._meta.concrete_fields]
+        out = []
+        for obj in qs.iterator(chunk_size=5000):
+            out.append([overrides[f.attname](obj) if f.attname in overrides else f.get_db_prep_save(getattr(obj, f.attname), connection)
+                        for f in fields])
+        cols = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        marks = ", ".join(["%s"] * len(fields))
+        return f"INSERT INTO {model._meta.db_table} ({cols}) VALUES ({marks})", out  # noqa: S608
+
+    order_base = (Order.objects.aggregate(m=Max("pk"))["m"] or 0) + 1_000_000
+    line_base = (OrderLine.objects.aggregate(m=Max("pk"))["m"] or 0) + 1_000_000
+    remote_base = (RemoteOrder.objects.aggregate(m=Max("pk"))["m"] or 0) + 1_000_000
+    move_base = (StockMovement.objects.aggregate(m=Max("pk"))["m"] or 0) + 1_000_000
+    orders = Order.objects.filter(channel=channel)
+    lines = OrderLine.objects.filter(order__channel=channel)
+    line_ids = list(lines.values_list("pk", flat=True))
+    statements = [
+        rows(Order, orders, {"id": lambda o: o.pk + order_base, "channel_id": lambda o: twin.pk}),
+        rows(OrderLine, lines, {"id": lambda ln: ln.pk + line_base, "order_id": lambda ln: ln.order_id + order_base}),
+        rows(RemoteOrder, RemoteOrder.objects.filter(channel=channel),
+             {"id": lambda r: r.pk + remote_base, "channel_id": lambda r: twin.pk}),
+        rows(StockMovement, StockMovement.objects.filter(ref_type="order_line", ref_id__in=line_ids) if len(line_ids) < 30000
+             else StockMovement.objects.filter(ref_type="order_line", ref_id__gte=min(line_ids), ref_id__lte=max(line_ids)),
+             {"id": lambda m: m.pk + move_base, "ref_id": lambda m: m.ref_id + line_base}),
+    ]
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        for sql, values in statements:
+            if values:
+                cursor.executemany(sql, values)
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "rows": {sql.split()[2]: len(values) for sql, values in statements}}

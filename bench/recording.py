@@ -1,0 +1,84 @@
+"""Record the product's HTTP requests, then replay them bare: the download benchmark's baseline.
+
+The recording session is the product's own `ApiSession` with one addition: it
+remembers each request it sends (method, URL, parameters, body and the
+adapter's signer) and the size of each answer. The replay sends the same
+requests with a plain `requests.Session` and only `json.loads` the answers;
+every request is signed again just before it is sent, because platforms refuse
+old timestamps (Shopee after 5 minutes).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from omnisync.lib.http import ApiSession, Outgoing
+
+
+@dataclass(slots=True)
+class Recorded:
+    method: str
+    url: str
+    path: str
+    params: dict
+    headers: dict
+    body: bytes | None
+    sign: Any
+
+
+class RecordingSession(ApiSession):
+    #: every request sent by any recording session in this process, in order
+    log: list[Recorded] = []
+    bytes_received = 0
+
+    def request(self, method, url, *, path=None, params=None, json=None, data=None, headers=None, sign=None, check=None, expect_json=True):
+        from urllib.parse import urlsplit
+
+        extra = dict(headers or {})
+        if json is not None:
+            extra.setdefault("Content-Type", "application/json")
+        RecordingSession.log.append(
+            Recorded(method.upper(), url, path or urlsplit(url).path, dict(params or {}), extra, self._encode_body(json, data), sign)
+        )
+        return super().request(method, url, path=path, params=params, json=json, data=data, headers=headers, sign=sign,
+                                check=check, expect_json=expect_json)
+
+    def _attempt(self, out, check, expect_json):
+        reply = super()._attempt(out, check, expect_json)
+        RecordingSession.bytes_received += len(reply.text)
+        return reply
+
+
+def record_into_adapters() -> None:
+    """Make every adapter created from now on in this process use a recording session."""
+    from channels_app.adapters import base
+
+    base.ApiSession = RecordingSession
+
+
+def replay(records: list[Recorded]) -> dict:
+    """Send the recorded requests again, bare; returns time, requests and bytes."""
+    http = requests.Session()
+    http.headers["User-Agent"] = "omnisync-bench/bare"
+    received = 0
+    errors = 0
+    started = time.perf_counter()
+    for rec in records:
+        out = Outgoing(rec.method, rec.url, rec.path, dict(rec.params), dict(rec.headers), rec.body)
+        if rec.sign is not None:
+            rec.sign(out)
+        response = http.request(out.method, out.url, params=out.params or None, data=out.body, headers=out.headers, auth=out.auth,
+                                timeout=(5, 60), allow_redirects=False)
+        text = response.text
+        received += len(text)
+        json.loads(text)
+        if response.status_code >= 400:
+            errors += 1
+    elapsed = time.perf_counter() - started
+    http.close()
+    return {"seconds": elapsed, "requests": len(records), "bytes": received, "http_errors": errors}
