@@ -27,7 +27,13 @@ CHUNK = 500
 
 
 def order_window(channel: Channel, params: dict, now: datetime | None = None) -> tuple[datetime, datetime]:
-    """The requested range, else from the verified mark minus an overlap up to now."""
+    """The requested range, else from the verified mark minus an overlap up to now.
+
+    The end is cut to a whole second, the unit platforms report update times
+    in: an order that changes while the window is being read then lands after
+    the window instead of inside it, so the list's total changes and a shift
+    of its pages can be noticed.
+    """
     now = now or timezone.now()
     since = _param_time(params.get("since"))
     until = _param_time(params.get("until")) or now
@@ -36,7 +42,7 @@ def order_window(channel: Channel, params: dict, now: datetime | None = None) ->
             since = channel.orders_verified_until - timedelta(minutes=settings.ORDERS_OVERLAP_MINUTES)
         else:
             since = now - timedelta(days=settings.ORDERS_FIRST_LOOKBACK_DAYS)
-    return since, min(until, now)
+    return since, min(until, now).replace(microsecond=0)
 
 
 def _param_time(value) -> datetime | None:
