@@ -54,6 +54,8 @@ HINTS = {
     "InvalidApiKey": "Check the app key",
 }
 MAX_OFFSET = 5000
+#: Times the order list may shift under one read before the slice is left for the next run.
+MAX_SHIFTS = 5
 
 
 def lazada_sign(app_secret: str, path: str, params: dict[str, Any]) -> str:
@@ -148,16 +150,19 @@ class LazadaAdapter(Adapter):
 
         Sorted by update time ascending, an order not yet read can only be
         at or after the last one read (one that changes meanwhile moves
-        later). So when the offset would pass 5,000, or the total changes
-        between pages (the list shifted under us, which can skip an order at
-        a page boundary), reading restarts at offset 0 from one second before
-        the last update time read; ids already read are not yielded again.
+        later). When the total changes between pages, the list shifted under
+        us and an order may have slipped back across the page boundary unread:
+        reading restarts at offset 0 from one second before the previous
+        page's last update time (the last page is checked too). When the
+        offset would pass 5,000 it restarts from the current page's last
+        update time. Ids already read are not yielded again.
         """
         seen: set[str] = set()
         bound = time_slice.start
+        shifts = 0
         while True:
             restart_from = None
-            offset, total = 0, None
+            offset, total, previous_last = 0, None, None
             while True:
                 reply = self._call(
                     "GET",
@@ -184,21 +189,28 @@ class LazadaAdapter(Adapter):
                     seen.add(order_id)
                     self.listed_keep(order_id, raw)  # the header (dates, price) fetch_orders needs
                     yield RemoteOrderState(order_id, self._joined_statuses(reply, raw, where), last_updated)
+                if total is not None and page_total is not None and page_total != total:
+                    shifts += 1
+                    if shifts > MAX_SHIFTS:
+                        raise self.error(
+                            "orders kept changing while the list was read; the window will be read again on the next run",
+                            code="list_shifted", transient=True,
+                        )
+                    restart_from = max(bound, previous_last - timedelta(seconds=1))
+                    break
                 if len(orders) < self.order_page_size:
                     return
-                shifted = total is not None and page_total is not None and page_total != total
                 total = page_total
+                previous_last = last_updated
                 offset += len(orders)
-                beyond = offset + self.order_page_size > MAX_OFFSET
-                if shifted or beyond:
+                if offset + self.order_page_size > MAX_OFFSET:
                     restart_from = last_updated - timedelta(seconds=1)
                     if restart_from > bound:
                         break
-                    if beyond:
-                        raise self.error(
-                            f"more than {MAX_OFFSET} orders share one update time around {iso(bound)}; the order list cannot be read past them",
-                            code="offset_limit",
-                        )
+                    raise self.error(
+                        f"more than {MAX_OFFSET} orders share one update time around {iso(bound)}; the order list cannot be read past them",
+                        code="offset_limit",
+                    )
             bound = restart_from
 
     @staticmethod

@@ -44,6 +44,8 @@ from omnisync.lib.http import ApiError, Outgoing, Reply, dig, field_of
 TRANSIENT_CODES = frozenset({"error_server", "error_inner", "error_system_busy", "error_too_many_request", "error_busy"})
 PARTIAL_STOCK_FAILURE = "error_busi_update_stock_failed"
 AUTHORISATION_DAYS = 365
+#: Reads of one multi-page order list, looking for orders a shifting list hid, before leaving the slice for the next run.
+MAX_PASSES = 4
 
 
 def shopee_sign(partner_key: str, partner_id: str | int, path: str, timestamp: int, access_token: str = "", shop_id: str | int = "") -> str:
@@ -142,24 +144,42 @@ class ShopeeAdapter(Adapter):
 
     # -- orders ----------------------------------------------------------
     def list_order_states(self, time_slice: TimeSlice) -> Iterator[RemoteOrderState]:
+        """Every order updated in the slice, once.
+
+        The cursor stands for a position and the list announces no total, so
+        an order that changes while a list of several pages is read can move
+        another across a page boundary unread. Such a list is read again until
+        a pass finds nothing new (at most MAX_PASSES, else the slice is left
+        for the next run); the details are read for the union.
+        """
         seen: set[str] = set()
         for part in self.order_slices(time_slice.start, time_slice.end):
             listed: dict[str, str] = {}
-            for order_sn, status in self._list_order_sns(part):
-                if order_sn in seen or order_sn in listed:
-                    continue
-                listed[order_sn] = status
-                if len(listed) >= self.order_detail_batch:
-                    yield from self._states_for(listed, part)
-                    seen.update(listed)
-                    listed = {}
-            if listed:
-                yield from self._states_for(listed, part)
-                seen.update(listed)
+            for attempt in range(MAX_PASSES):
+                pages = [0]
+                new = 0
+                for order_sn, status in self._list_order_sns(part, pages):
+                    if order_sn in seen or order_sn in listed:
+                        continue
+                    listed[order_sn] = status
+                    new += 1
+                if pages[0] <= 1 or (attempt and not new):
+                    break
+            else:
+                raise self.error(
+                    "orders kept changing while the list was read; the window will be read again on the next run",
+                    code="list_shifted", transient=True,
+                )
+            sns = list(listed)
+            for start in range(0, len(sns), self.order_detail_batch):
+                batch = {sn: listed[sn] for sn in sns[start:start + self.order_detail_batch]}
+                yield from self._states_for(batch, part)
+                seen.update(batch)
 
-    def _list_order_sns(self, part: TimeSlice) -> Iterator[tuple[str, str]]:
+    def _list_order_sns(self, part: TimeSlice, pages: list[int]) -> Iterator[tuple[str, str]]:
         cursor = ""
         while True:
+            pages[0] += 1
             reply = self._call(
                 "GET",
                 "order/get_order_list",

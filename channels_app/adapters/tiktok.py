@@ -42,6 +42,8 @@ from omnisync.lib.http import ApiError, Outgoing, Reply, dig, field_of
 
 TRANSIENT_CODES = frozenset({"36009002", "36009003", "36009007"})
 EXPIRED_CODE = "105002"
+#: Times the order list may shift under one read before the slice is left for the next run.
+MAX_SHIFTS = 5
 HINTS = {
     "105002": "The access token expired; authorise the channel again if refreshing does not help",
     "36009004": "Check the app key, app secret and the server clock",
@@ -122,19 +124,45 @@ class TikTokAdapter(Adapter):
 
     # -- orders ----------------------------------------------------------
     def list_order_states(self, time_slice: TimeSlice) -> Iterator[RemoteOrderState]:
-        body = {"update_time_ge": math.ceil(time_slice.start.timestamp()), "update_time_lt": math.ceil(time_slice.end.timestamp())}
-        seen: set[str] = set()
-        for reply, raw, where in self._search_orders(body):
-            order_id = str(field_of(reply, raw, "id", (str, int), where=where))
-            if order_id in seen:
-                continue
-            seen.add(order_id)
-            status = str(field_of(reply, raw, "status", str, where=where))
-            updated = from_epoch(field_of(reply, raw, "update_time", where=where), reply, f"{where}.update_time")
-            self.listed_keep(order_id, (reply, raw, where))  # the search answer carries full orders
-            yield RemoteOrderState(order_id, status, updated)
+        """Every order updated in the slice, once, read in update-time order.
 
-    def _search_orders(self, body: dict) -> Iterator[tuple[Reply, dict, str]]:
+        The page token stands for a position, so an order that changes while
+        the list is read leaves the window and moves every later order one
+        place up: one can slip across a page boundary unread. A total that
+        changes between pages says so; reading then starts again from the
+        previous page's last update time. Ids already read are not yielded again.
+        """
+        start, end = math.ceil(time_slice.start.timestamp()), math.ceil(time_slice.end.timestamp())
+        seen: set[str] = set()
+        for _shift in range(MAX_SHIFTS + 1):
+            shifted_at = None
+            total = previous_last = None
+            for reply, orders, page_total in self._search_orders({"update_time_ge": start, "update_time_lt": end}):
+                if total is not None and page_total is not None and page_total != total:
+                    shifted_at = previous_last or start
+                    break
+                total = page_total
+                for i, raw in enumerate(orders):
+                    where = f"data.orders[{i}]"
+                    order_id = str(field_of(reply, raw, "id", (str, int), where=where))
+                    updated = from_epoch(field_of(reply, raw, "update_time", where=where), reply, f"{where}.update_time")
+                    previous_last = int(updated.timestamp())
+                    if order_id in seen:
+                        continue
+                    seen.add(order_id)
+                    status = str(field_of(reply, raw, "status", str, where=where))
+                    self.listed_keep(order_id, (reply, raw, where))  # the search answer carries full orders
+                    yield RemoteOrderState(order_id, status, updated)
+            if shifted_at is None:
+                return
+            start = max(start, shifted_at)
+        raise self.error(
+            "orders kept changing while the list was read; the window will be read again on the next run",
+            code="list_shifted", transient=True,
+        )
+
+    def _search_orders(self, body: dict) -> Iterator[tuple[Reply, list, int | None]]:
+        """Page by page: the answer, its orders and the total it announced."""
         token = ""
         while True:
             params = {"page_size": self.page_size, "sort_field": "update_time", "sort_order": "ASC"}
@@ -142,8 +170,8 @@ class TikTokAdapter(Adapter):
                 params["page_token"] = token
             reply = self._call("POST", "/order/202309/orders/search", params=params, json=body)
             data = self._data(reply)
-            for i, raw in enumerate(as_list(data.get("orders"), reply, "data.orders")):
-                yield reply, raw, f"data.orders[{i}]"
+            total = data.get("total_count")
+            yield reply, as_list(data.get("orders"), reply, "data.orders"), total if isinstance(total, int) and not isinstance(total, bool) else None
             next_token = str(data.get("next_page_token") or "")
             if not next_token:
                 return

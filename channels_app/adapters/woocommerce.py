@@ -143,48 +143,53 @@ class WooCommerceAdapter(Adapter):
 
     # -- orders ----------------------------------------------------------
     def list_order_states(self, time_slice: TimeSlice) -> Iterator[RemoteOrderState]:
-        """Every order modified in the slice, once; read again from page 1 if the total changes meanwhile."""
-        params = {
-            # modified_after is exclusive: start one second early so the slice's first second is read.
-            "modified_after": gmt(time_slice.start - timedelta(seconds=1)),
-            "modified_before": gmt(time_slice.end),
-            "dates_are_gmt": "true",
-            "orderby": "id",
-            "order": "asc",
-        }
+        """Every order modified in the slice, once, read in order of modification.
+
+        Pages are numbered, so an order that changes while the list is read
+        leaves the window and moves every later order one place up: one can
+        slip across a page boundary unread. A total that changes between pages
+        says so; reading then starts again from the previous page's last
+        modification time, so each restart keeps what was read before it.
+        """
+        after = time_slice.start - timedelta(seconds=1)  # modified_after is exclusive
         seen: set[str] = set()
-        for restart in range(MAX_RESTARTS + 1):
-            first_total = None
+        stalls = 0
+        while True:
+            params = {
+                "modified_after": gmt(after),
+                "modified_before": gmt(time_slice.end),
+                "dates_are_gmt": "true",
+                "orderby": "modified",
+                "order": "asc",
+            }
+            first_total = read_to = None
             shifted = False
             for reply, rows, total in self._pages("/orders", params):
-                if total == -1:
+                if total == -1 or (first_total is not None and total is not None and total != first_total):
                     shifted = True
                     break
-                if first_total is None:
-                    first_total = total
-                elif total is not None and total != first_total:
-                    shifted = True
+                first_total = total if first_total is None else first_total
                 for i, raw in enumerate(rows):
                     where = f"orders[{i}]"
                     order_id = str(field_of(reply, raw, "id", (int, str), where=where))
-                    if order_id in seen:
-                        continue
                     updated = self._time(reply, raw, "date_modified_gmt", where)
-                    if updated < time_slice.start:
+                    read_to = updated if read_to is None else max(read_to, updated)
+                    if order_id in seen or updated < time_slice.start:
                         continue
                     seen.add(order_id)
-                    self.listed_keep(order_id, (reply, raw, where))  # the list carries full orders
                     yield RemoteOrderState(order_id, str(field_of(reply, raw, "status", str, where=where)), updated)
-                if shifted:
-                    break
             if not shifted:
                 return
-            if restart == MAX_RESTARTS:
-                raise self.error(
-                    "orders kept changing while the list was read; the window will be read again on the next run",
-                    code="list_shifted",
-                    transient=True,
-                )
+            restart = read_to - timedelta(seconds=1) if read_to is not None else after
+            if restart <= after:
+                stalls += 1
+                if stalls > MAX_RESTARTS:
+                    raise self.error(
+                        "orders kept changing while the list was read; the window will be read again on the next run",
+                        code="list_shifted",
+                        transient=True,
+                    )
+            after = max(after, restart)
 
     @staticmethod
     def _time(reply: Reply, raw: dict, name: str, where: str) -> datetime:
