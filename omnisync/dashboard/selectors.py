@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import Case, Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from channels_app.models import Channel, RunIssue, RunKind, SaleEvent, SyncRun
@@ -14,7 +15,7 @@ from inventory.targets import discrepancies, listings_with_targets
 from omnisync.dashboard.format import money
 from omnisync.models import DailyReport
 from orders.mismatches import missing_orders, wrong_status_orders
-from orders.models import Order, RemoteOrder
+from orders.models import Order, OrderLine, RemoteOrder
 
 #: kinds shown on a channel card, in the order of the routine
 CARD_KINDS = (RunKind.SCAN, RunKind.DOWNLOAD_ORDERS, RunKind.UPDATE_INVENTORY, RunKind.ROUTINE)
@@ -119,7 +120,9 @@ def mismatched_orders(kind: str | None = None) -> QuerySet[RemoteOrder]:
 
 
 def orders_list() -> QuerySet[Order]:
-    return Order.objects.select_related("channel").annotate(line_count=Count("lines"))
+    """Orders with their number of lines, counted per shown row (a subquery), not by grouping the whole table."""
+    lines = OrderLine.objects.filter(order_id=OuterRef("pk")).order_by().values("order_id").annotate(n=Count("*")).values("n")
+    return Order.objects.select_related("channel").annotate(line_count=Coalesce(Subquery(lines), 0))
 
 
 @dataclass
