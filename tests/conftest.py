@@ -1,5 +1,14 @@
+import importlib
+
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import Group
+
+
+def ensure_groups() -> None:
+    """The roles come from a data migration; a transactional test's flush removes them, so make them again."""
+    if Group.objects.filter(name__in=["viewers", "operators", "administrators"]).count() != 3:
+        importlib.import_module("channels_app.migrations.0003_groups").create_groups(apps, None)
 
 
 @pytest.fixture
@@ -7,6 +16,7 @@ def make_user(django_user_model):
     def make(username="staff", role=None, password="pw-Omnisync-2026", **extra):
         user = django_user_model.objects.create_user(username=username, password=password, **extra)
         if role:
+            ensure_groups()
             user.groups.add(Group.objects.get(name=role))
         return user
 

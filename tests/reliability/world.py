@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 import random
 from collections import Counter
 from dataclasses import dataclass, field
@@ -305,3 +306,76 @@ def explain_orders(world: World, platform: str, ids) -> list[str]:
     downloads = SyncRun.objects.filter(channel=ch, kind="download_orders").order_by("pk")
     out += [f"  download #{r.pk} {r.status} {r.started_at.isoformat()} {r.counts} {r.message}" for r in downloads]
     return out
+
+
+def world_single(live_url: str, tag: str, platform: str = "shopee", *, orders: int = 120, seed: int = 7) -> tuple[World, Channel]:
+    """One channel on one sandbox shop, with `orders` orders over the last three days and nothing imported yet."""
+    world = world_build(live_url, tag, [platform], rng=random.Random(seed), initial_orders=orders)
+    return world, world.channels[platform]
+
+
+# -- a real job cluster ---------------------------------------------------------------------------
+def cluster_env(workers: int, **extra) -> dict:
+    """Environment for a `manage.py qcluster` that works on this test's database and broker."""
+    import os
+
+    from django.conf import settings as dj_settings
+    from django.db import connection
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env.update({"DEBUG": "1", "OMNISYNC_SANDBOX": "1", "Q_WORKERS": str(workers), "PYTHONUNBUFFERED": "1", "LOG_LEVEL": "WARNING"})
+    name = connection.settings_dict["NAME"]
+    if dj_settings.DATABASE_URL:
+        base, _, _old = dj_settings.DATABASE_URL.rpartition("/")
+        env["DATABASE_URL"] = f"{base}/{name}"
+    else:
+        env["SQLITE_PATH"] = str(name)
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+class Cluster:
+    """`manage.py qcluster` in its own process group, so the whole cluster can be killed at once."""
+
+    def __init__(self, workers: int = 3, **env):
+        import subprocess
+        import sys
+        from pathlib import Path
+
+        root = Path(__file__).resolve().parents[2]
+        self.log = open(root / "var" / f"qcluster-test-{os.getpid()}.log", "w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "manage.py", "qcluster"], cwd=root, env=cluster_env(workers, **env),
+            stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+
+    def kill(self) -> None:
+        import signal
+
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        import signal
+
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except Exception:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=30)
+        self.log.close()
+
+
+def wait_for(condition, timeout: float, what: str, interval: float = 0.2):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
