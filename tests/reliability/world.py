@@ -343,7 +343,7 @@ class Cluster:
         from pathlib import Path
 
         root = Path(__file__).resolve().parents[2]
-        self.log = open(root / "var" / f"qcluster-test-{os.getpid()}.log", "w")
+        self.log = open(root / "var" / "qcluster-test.log", "w")
         self.proc = subprocess.Popen(
             [sys.executable, "manage.py", "qcluster"], cwd=root, env=cluster_env(workers, **env),
             stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
