@@ -11,13 +11,25 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Case, ExpressionWrapper, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from channels_app.models import SaleEvent
-from inventory.models import Listing, PushState, StockLevel
+from inventory.models import Listing, PushState
 
 INT = IntegerField()
 
@@ -36,10 +48,12 @@ def sale_extra_buffer(today: dt.date):
 def listings_with_targets(queryset: QuerySet[Listing] | None = None, today: dt.date | None = None) -> QuerySet[Listing]:
     today = today or timezone.localdate()
     qs = Listing.objects.all() if queryset is None else queryset
-    level = StockLevel.objects.filter(sku_id=OuterRef("sku_id"), location_id=OuterRef("channel__location_id"))
-    available = Coalesce(
-        Subquery(level.values("on_hand")[:1], output_field=INT), Value(0)
-    ) - Coalesce(Subquery(level.values("allocated")[:1], output_field=INT), Value(0))
+    # A join, not two correlated subqueries: every later reference to `available` (buffer, target,
+    # difference, filters) repeats its expression in the SQL, and a subquery there runs once per use.
+    qs = qs.annotate(
+        channel_level=FilteredRelation("sku__stock_levels", condition=Q(sku__stock_levels__location_id=F("channel__location_id")))
+    )
+    available = Coalesce(F("channel_level__on_hand"), Value(0)) - Coalesce(F("channel_level__allocated"), Value(0))
     qs = qs.annotate(available=ExpressionWrapper(available, output_field=INT), extra_buffer=sale_extra_buffer(today))
     percent = ExpressionWrapper((Greatest(F("available"), Value(0)) * F("channel__buffer_value") + Value(99)) / Value(100), output_field=INT)
     qs = qs.annotate(
