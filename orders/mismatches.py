@@ -32,5 +32,16 @@ def wrong_status_orders(channel_ids=None) -> QuerySet[RemoteOrder]:
     )
 
 
+def is_missing() -> Exists:
+    """A remote order's condition for missing_orders(), usable inside one larger filter."""
+    return ~Exists(Order.objects.filter(channel_id=OuterRef("channel_id"), external_id=OuterRef("external_id")))
+
+
+def has_wrong_status() -> Exists:
+    """A remote order's condition for wrong_status_orders() (the POS copy is older and says otherwise)."""
+    pos = Order.objects.filter(channel_id=OuterRef("channel_id"), external_id=OuterRef("external_id"))
+    return Exists(pos.filter(channel_updated_at__lte=OuterRef("channel_updated_at")).exclude(status=OuterRef("status")))
+
+
 def mismatch_counts(channel) -> tuple[int, int]:
     return missing_orders([channel.pk]).count(), wrong_status_orders([channel.pk]).count()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import Case, Count, Exists, Max, OuterRef, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -14,7 +14,7 @@ from inventory.models import Listing, Sku, StockMovement
 from inventory.targets import discrepancies, listings_with_targets
 from omnisync.dashboard.format import money
 from omnisync.models import DailyReport
-from orders.mismatches import missing_orders, wrong_status_orders
+from orders.mismatches import has_wrong_status, is_missing
 from orders.models import Order, OrderLine, RemoteOrder
 
 #: kinds shown on a channel card, in the order of the routine
@@ -98,15 +98,16 @@ def mismatched_orders(kind: str | None = None) -> QuerySet[RemoteOrder]:
     Which orders count as mismatched is decided by orders.mismatches; this
     only joins the two sets and adds the POS side for display.
     """
-    missing = missing_orders().values("pk")
-    wrong = wrong_status_orders().values("pk")
-    if kind == "missing":
-        scope = Q(pk__in=missing)
-    elif kind == "wrong_status":
-        scope = Q(pk__in=wrong)
-    else:
-        scope = Q(pk__in=missing) | Q(pk__in=wrong)
+    # Conditions on each remote order, not `pk IN (missing_orders()) OR pk IN (wrong_status_orders())`,
+    # which made the database build both sets over the whole table before the first row.
+    missing, wrong = is_missing(), has_wrong_status()
     pos = Order.objects.filter(channel_id=OuterRef("channel_id"), external_id=OuterRef("external_id"))
+    if kind == "missing":
+        scope = missing
+    elif kind == "wrong_status":
+        scope = wrong
+    else:
+        scope = missing | wrong
     return (
         RemoteOrder.objects.filter(scope)
         .select_related("channel")
