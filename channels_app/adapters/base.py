@@ -9,6 +9,7 @@ caller whether trying again later can help.
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -36,6 +37,9 @@ if TYPE_CHECKING:
     from channels_app.models import Channel
 
 T = TypeVar("T")
+#: Amounts and counts beyond what the POS stores (DecimalField(14, 2), IntegerField) are malformed answers.
+MAX_AMOUNT = Decimal(10) ** 12
+MAX_COUNT = 2**31 - 1
 
 
 class Adapter(ABC):
@@ -313,7 +317,7 @@ def from_epoch(value: Any, reply: Reply, name: str) -> datetime:
     """An aware UTC datetime from Unix seconds (int, float or digits)."""
     try:
         return datetime.fromtimestamp(int(float(value)), tz=UTC)
-    except (TypeError, ValueError, OverflowError):
+    except (TypeError, ValueError, OverflowError, OSError):
         raise reply.malformed(f"field {name} is not a Unix time ({value!r})") from None
 
 
@@ -325,7 +329,10 @@ def from_text_time(value: Any, reply: Reply, name: str, *, naive_is_utc: bool = 
     """
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         seconds = value / 1000 if value > 10**11 else value
-        return datetime.fromtimestamp(seconds, tz=UTC)
+        try:
+            return datetime.fromtimestamp(seconds, tz=UTC)
+        except (ValueError, OverflowError, OSError):
+            raise reply.malformed(f"field {name} is not a date and time ({value!r})") from None
     if not isinstance(value, str) or not value.strip():
         raise reply.malformed(f"field {name} is not a date and time ({value!r})")
     text = value.strip()
@@ -353,9 +360,12 @@ def to_decimal(value: Any, reply: Reply, name: str) -> Decimal:
     if isinstance(value, bool):
         raise reply.malformed(f"field {name} is not an amount ({value!r})")
     try:
-        return Decimal(str(value))
+        amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
         raise reply.malformed(f"field {name} is not an amount ({value!r})") from None
+    if not amount.is_finite() or abs(amount) >= MAX_AMOUNT:
+        raise reply.malformed(f"field {name} is not an amount the POS can hold ({value!r})")
+    return amount
 
 
 def to_int(value: Any, reply: Reply, name: str) -> int:
@@ -368,9 +378,17 @@ def to_int(value: Any, reply: Reply, name: str) -> int:
             as_float = float(value)
         except (TypeError, ValueError):
             raise reply.malformed(f"field {name} is not a whole number ({value!r})") from None
-        if as_float != int(as_float):
+        if not math.isfinite(as_float) or as_float != int(as_float):
             raise reply.malformed(f"field {name} is not a whole number ({value!r})") from None
         return int(as_float)
+
+
+def to_count(value: Any, reply: Reply, name: str) -> int:
+    """A quantity or a stock level: a whole number the POS can store (32-bit)."""
+    number = to_int(value, reply, name)
+    if abs(number) > MAX_COUNT:
+        raise reply.malformed(f"field {name} is out of range ({value!r})")
+    return number
 
 
 def as_list(value: Any, reply: Reply, name: str) -> list:

@@ -31,6 +31,7 @@ from channels_app.adapters.base import (
     as_list,
     chunked,
     from_text_time,
+    to_count,
     to_decimal,
     to_int,
 )
@@ -248,6 +249,8 @@ class LazadaAdapter(Adapter):
         currency = ""
         for j, item in enumerate(items):
             iw = f"{where}.order_items[{j}]"
+            if not isinstance(item, dict):
+                raise reply.malformed(f"{iw} is not an object")
             sku_id = str(item.get("sku_id") or item.get("shop_sku") or field_of(reply, item, "sku", str, where=iw))
             status = str(field_of(reply, item, "status", str, where=iw))
             unit_id = field_of(reply, item, "order_item_id", (int, str), where=iw)
@@ -324,7 +327,7 @@ class LazadaAdapter(Adapter):
                 item_id=item_id,
                 variant_id=str(field_of(reply, sku, "SkuId", (str, int), where=sw)),
                 seller_sku=str(sku.get("SellerSku") or ""),
-                stock=to_int(stock, reply, f"{sw}.quantity") if stock is not None else None,
+                stock=to_count(stock, reply, f"{sw}.quantity") if stock is not None else None,
                 title=str(attributes.get("name") or ""),
                 status=str(product.get("status") or ""),
                 updated_at=updated,

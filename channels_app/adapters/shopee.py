@@ -26,6 +26,7 @@ from channels_app.adapters.base import (
     as_list,
     chunked,
     from_epoch,
+    to_count,
     to_decimal,
     to_int,
 )
@@ -100,7 +101,7 @@ class ShopeeAdapter(Adapter):
             body = reply.data
             if not isinstance(body, dict):
                 raise reply.malformed("the body is not an object")
-            code = body.get("error") or ""
+            code = str(body.get("error") or "")
             if not code or code in allow:
                 return
             request_id = str(body.get("request_id") or "")
@@ -259,7 +260,7 @@ class ShopeeAdapter(Adapter):
             item_id = str(field_of(reply, item, "item_id", (int, str), where=iw))
             model_id = to_int(item.get("model_id") or 0, reply, f"{iw}.model_id")
             variant = str(model_id) if model_id else ""
-            quantity = to_int(field_of(reply, item, "model_quantity_purchased", where=iw), reply, f"{iw}.model_quantity_purchased")
+            quantity = to_count(field_of(reply, item, "model_quantity_purchased", where=iw), reply, f"{iw}.model_quantity_purchased")
             price = to_decimal(item.get("model_discounted_price", item.get("model_original_price")), reply, f"{iw}.model_discounted_price")
             sku = str(item.get("model_sku") or item.get("item_sku") or "")
             line = grouped.setdefault((item_id, variant), {"sku": sku, "quantity": 0, "price": price})
@@ -361,10 +362,10 @@ class ShopeeAdapter(Adapter):
             return None
         seller = info.get("seller_stock")
         if isinstance(seller, list) and seller:
-            return sum(to_int(s.get("stock", 0) if isinstance(s, dict) else 0, reply, f"{where}.seller_stock.stock") for s in seller)
+            return sum(to_count(s.get("stock", 0) if isinstance(s, dict) else 0, reply, f"{where}.seller_stock.stock") for s in seller)
         summary = info.get("summary_info")
         if isinstance(summary, dict) and summary.get("total_available_stock") is not None:
-            return to_int(summary["total_available_stock"], reply, f"{where}.summary_info.total_available_stock")
+            return to_count(summary["total_available_stock"], reply, f"{where}.summary_info.total_available_stock")
         return None
 
     # -- stock -----------------------------------------------------------

@@ -25,6 +25,7 @@ from channels_app.adapters.base import (
     as_list,
     chunked,
     from_epoch,
+    to_count,
     to_decimal,
     to_int,
 )
@@ -257,7 +258,7 @@ class TikTokAdapter(Adapter):
                 item_id=product_id,
                 variant_id=str(field_of(reply, sku, "id", (str, int), where=sw)),
                 seller_sku=str(sku.get("seller_sku") or ""),
-                stock=sum(to_int(w.get("quantity", 0), reply, f"{sw}.inventory.quantity") for w in inventory if isinstance(w, dict))
+                stock=sum(to_count(w.get("quantity", 0), reply, f"{sw}.inventory.quantity") for w in inventory if isinstance(w, dict))
                 if inventory
                 else None,
                 title=str(product.get("title") or ""),
@@ -344,9 +345,12 @@ class TikTokAdapter(Adapter):
     def _expiry(reply: Reply, value: Any, name: str) -> datetime:
         """TikTok gives a Unix timestamp; a small number is read as seconds from now, to be liberal."""
         number = to_int(value, reply, name)
-        if number < 10**9:
-            return timezone.now() + timedelta(seconds=number)
-        return datetime.fromtimestamp(number, tz=UTC)
+        try:
+            if number < 10**9:
+                return timezone.now() + timedelta(seconds=number)
+            return datetime.fromtimestamp(number, tz=UTC)
+        except (ValueError, OverflowError, OSError):
+            raise reply.malformed(f"field {name} is not a time ({value!r})") from None
 
     def exchange_code(self, params: dict[str, str]) -> TokenSet:
         code = params.get("code") or params.get("auth_code") or ""

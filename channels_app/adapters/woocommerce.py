@@ -22,6 +22,7 @@ from channels_app.adapters.base import (
     as_list,
     chunked,
     from_text_time,
+    to_count,
     to_decimal,
     to_int,
 )
@@ -212,6 +213,8 @@ class WooCommerceAdapter(Adapter):
                     yield self._order(reply, raw, f"orders[{i}]")
 
     def _order(self, reply: Reply, raw: dict, where: str) -> ChannelOrder:
+        if not isinstance(raw, dict):
+            raise reply.malformed(f"{where} is not an object")
         lines = []
         for j, item in enumerate(as_list(raw.get("line_items"), reply, f"{where}.line_items")):
             iw = f"{where}.line_items[{j}]"
@@ -222,7 +225,7 @@ class WooCommerceAdapter(Adapter):
                     seller_sku=str(item.get("sku") or ""),
                     item_id=str(field_of(reply, item, "product_id", (int, str), where=iw)),
                     variant_id=str(variation) if variation else "",
-                    quantity=to_int(field_of(reply, item, "quantity", where=iw), reply, f"{iw}.quantity"),
+                    quantity=to_count(field_of(reply, item, "quantity", where=iw), reply, f"{iw}.quantity"),
                     unit_price=to_decimal(item.get("price"), reply, f"{iw}.price"),
                 )
             )
@@ -293,7 +296,7 @@ class WooCommerceAdapter(Adapter):
         value = obj.get("stock_quantity")
         if value is None or obj.get("manage_stock") is False:
             return None
-        return to_int(value, reply, f"{where}.stock_quantity")
+        return to_count(value, reply, f"{where}.stock_quantity")
 
     # -- stock -----------------------------------------------------------
     def push_stock(self, updates: Sequence[StockUpdate]) -> list[PushResult]:
