@@ -178,6 +178,7 @@ class WooCommerceAdapter(Adapter):
                     if order_id in seen or updated < time_slice.start:
                         continue
                     seen.add(order_id)
+                    self.listed_keep(order_id, (reply, raw, where))  # the list carries full orders
                     yield RemoteOrderState(order_id, str(field_of(reply, raw, "status", str, where=where)), updated)
             if not shifted:
                 return
