@@ -41,6 +41,8 @@ class Order(models.Model):
         indexes = [
             models.Index(fields=["channel", "-channel_created_at"], name="order_channel_created"),
             models.Index(fields=["status", "-channel_created_at"], name="order_status_created"),
+            # The orders list's default order: its first page reads 51 index entries instead of sorting every order.
+            models.Index(fields=["-channel_created_at", "-id"], name="order_created_recent"),
         ]
 
     def __str__(self) -> str:
