@@ -13,15 +13,48 @@ and a django-tables2 Table; this view does the rest the same way everywhere:
 
 from __future__ import annotations
 
-from django.core.paginator import EmptyPage, PageNotAnInteger
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger
+from django.db.models import QuerySet
 from django.shortcuts import render
 from django.views import View
 from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
+from django_tables2.rows import BoundRow
 
 from omnisync.lib.tables import table_csv_response
 
 MAX_PER_PAGE = 200
+
+
+class KeysFirstPaginator(LazyPaginator):
+    """LazyPaginator that reads the keys of a page first, then the page's rows by key.
+
+    With OFFSET the database computes every skipped row's columns (for our lists,
+    correlated subqueries such as line counts and targets) only to throw them
+    away; reading just the keys of the skipped rows keeps a deep page close to
+    the cost of the first. Anything that is not a queryset is paged as before.
+    """
+
+    def page(self, number):
+        data = getattr(getattr(self.object_list, "data", None), "data", None)
+        if not isinstance(data, QuerySet) or any((getattr(self.object_list, "pinned_data", None) or {}).values()):
+            return super().page(number)
+        number = self.validate_number(number or 1)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        look_ahead_items = (self.look_ahead - 1) * self.per_page + 1
+        keys = list(data.values_list("pk", flat=True)[bottom : top + self.orphans + look_ahead_items])
+        count = len(keys)
+        if count > self.per_page + self.orphans:
+            self._num_pages = number + (count // self.per_page)
+            keys = keys[: self.per_page]
+        elif number != 1 and count <= self.orphans:
+            raise EmptyPage("That page contains no results")
+        else:
+            self._num_pages = self._final_num_pages = number
+        records = {obj.pk: obj for obj in data.filter(pk__in=keys)}
+        table = self.object_list.table
+        return Page([BoundRow(records[k], table=table) for k in keys if k in records], number, self)
 
 
 class FilteredTableView(View):
@@ -69,9 +102,9 @@ class FilteredTableView(View):
         per_page = max(1, min(per_page, MAX_PER_PAGE))
         page = _int(self.request.GET.get(table.prefixed_page_field), 1)
         try:
-            table.paginate(paginator_class=LazyPaginator, per_page=per_page, page=page)
+            table.paginate(paginator_class=KeysFirstPaginator, per_page=per_page, page=page)
         except (EmptyPage, PageNotAnInteger):
-            table.paginate(paginator_class=LazyPaginator, per_page=per_page, page=1)
+            table.paginate(paginator_class=KeysFirstPaginator, per_page=per_page, page=1)
 
     def get_summary(self, queryset) -> dict:
         """Extra context for ``summary_template_name``, computed from the filtered rows."""
