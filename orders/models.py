@@ -101,7 +101,11 @@ class RemoteOrder(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["channel", "external_id"], name="remote_order_unique_channel_external_id"),
         ]
-        indexes = [models.Index(fields=["channel", "-channel_updated_at"], name="remote_order_channel_updated")]
+        indexes = [
+            models.Index(fields=["channel", "-channel_updated_at"], name="remote_order_channel_updated"),
+            # The mismatches list's default order: a page is found by walking the index, not by sorting every remote order.
+            models.Index(fields=["-channel_updated_at", "-id"], name="remote_order_recent"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel_id}:{self.external_id} {self.raw_status}"
