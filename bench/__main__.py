@@ -109,8 +109,9 @@ def bench_download(cfg: Config, args, table: Table, results: dict) -> None:
                   r["requests"] <= 1.05 * r["requests_min"])
         table.add("download", b, case, "DB queries per 100 orders", r["queries_per_100"], target="bounded (a handful per page)",
                   ok=r["queries_per_100"] <= 30)
-        table.add("download", b, case, f"peak RSS growth vs {small:,} orders", r["peak_rss_mb"], s["peak_rss_mb"], "<= 1.5x (flat)",
-                  r["peak_rss_mb"] <= 1.5 * max(s["peak_rss_mb"], 1.0), "MB")
+        # Flat: 5x the orders may not cost 1.5x the memory (a few MB either way are allocator noise).
+        table.add("download", b, case, f"peak RSS growth vs {small:,} orders", r["peak_rss_mb"], s["peak_rss_mb"], "<= 1.5x or +5 MB (flat)",
+                  r["peak_rss_mb"] <= max(1.5 * s["peak_rss_mb"], s["peak_rss_mb"] + 5), "MB")
 
 
 def bench_inventory(cfg: Config, args, table: Table, results: dict) -> None:
