@@ -14,6 +14,7 @@ from inventory.listings import listings_mark_gone, listings_not_in_pos_count, li
 from inventory.models import Listing, PushState
 from inventory.planning import inventory_plan
 from inventory.targets import discrepancy_count
+from omnisync.lib.http import ApiError
 
 CHUNK = 500
 PUSH_CHUNK = 500
@@ -86,27 +87,13 @@ def update_inventory_job(ctx: RunContext) -> None:
         updates = [StockUpdate(p.item_id, p.variant_id, p.seller_sku, p.target) for p in part]
         for p in part:
             by_key[(p.item_id, p.variant_id)] = p
-        results = adapter.push_stock(updates)
-        ok_rows, failed_rows = [], []
-        for r in results:
-            p = by_key.get((r.item_id, r.variant_id))
-            if p is None:
-                continue
-            if r.applied:
-                pushed_ok[(r.item_id, r.variant_id)] = p.target
-                ok_rows.append(Listing(pk=p.listing_id, last_pushed_quantity=p.target, last_pushed_at=now, pushed_target=p.target,
-                                       last_push_state=PushState.PENDING, last_push_error=""))
-            else:
-                ctx.count("refused")
-                failed_rows.append(Listing(pk=p.listing_id, last_pushed_at=now, pushed_target=p.target, last_push_state=PushState.FAILED,
-                                           last_push_error=r.reason[:2000]))
-                ctx.issue(f"{_platform(adapter)} refused the stock update for {p.seller_sku or p.item_id}: {r.reason}",
-                          object_type="listing", object_ref=p.seller_sku or p.item_id, code="push_refused")
-        if ok_rows:
-            Listing.objects.bulk_update(ok_rows, ["last_pushed_quantity", "last_pushed_at", "pushed_target", "last_push_state", "last_push_error"])
-        if failed_rows:
-            Listing.objects.bulk_update(failed_rows, ["last_pushed_at", "pushed_target", "last_push_state", "last_push_error"])
-        ctx.count("pushed", len(ok_rows))
+        try:
+            results = adapter.push_stock(updates)
+        except ApiError as exc:
+            # What was applied before the platform stopped answering is recorded, then the run fails.
+            _record_results(ctx, adapter, exc.partial_results or [], by_key, pushed_ok, now)
+            raise
+        _record_results(ctx, adapter, results, by_key, pushed_ok, now)
         ctx.progress(min(start + PUSH_CHUNK, len(pushes)))
     if pushed_ok:
         _read_back(ctx, adapter, pushed_ok, by_key)
@@ -115,6 +102,29 @@ def update_inventory_job(ctx: RunContext) -> None:
         f"{ctx.counts['pushed']} pushed, {ctx.counts['confirmed']} confirmed, {ctx.counts['not_applied']} not applied, "
         f"{ctx.counts['refused']} refused, {len(held)} held back."
     )
+
+
+def _record_results(ctx: RunContext, adapter, results, by_key: dict, pushed_ok: dict, now) -> None:
+    ok_rows, failed_rows = [], []
+    for r in results:
+        p = by_key.get((r.item_id, r.variant_id))
+        if p is None:
+            continue
+        if r.applied:
+            pushed_ok[(r.item_id, r.variant_id)] = p.target
+            ok_rows.append(Listing(pk=p.listing_id, last_pushed_quantity=p.target, last_pushed_at=now, pushed_target=p.target,
+                                   last_push_state=PushState.PENDING, last_push_error=""))
+        else:
+            ctx.count("refused")
+            failed_rows.append(Listing(pk=p.listing_id, last_pushed_at=now, pushed_target=p.target, last_push_state=PushState.FAILED,
+                                       last_push_error=r.reason[:2000]))
+            ctx.issue(f"{_platform(adapter)} refused the stock update for {p.seller_sku or p.item_id}: {r.reason}",
+                      object_type="listing", object_ref=p.seller_sku or p.item_id, code="push_refused")
+    if ok_rows:
+        Listing.objects.bulk_update(ok_rows, ["last_pushed_quantity", "last_pushed_at", "pushed_target", "last_push_state", "last_push_error"])
+    if failed_rows:
+        Listing.objects.bulk_update(failed_rows, ["last_pushed_at", "pushed_target", "last_push_state", "last_push_error"])
+    ctx.count("pushed", len(ok_rows))
 
 
 def _read_back(ctx: RunContext, adapter, pushed_ok: dict, by_key: dict) -> None:
