@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 from channels_app.adapters.base import Adapter
 from channels_app.adapters.registry import ADAPTERS, adapter_class, get_adapter
 from channels_app.models import Channel, RunIssue, SaleEvent, SyncRun
+from omnisync.lib.admin import ReadOnlyAdmin
 from omnisync.lib.http import ApiError
 
 STATE_SALT = "channels_app.channel.authorize"
@@ -48,6 +49,13 @@ def _formfield(db_field, **kwargs):
         kwargs.setdefault("assume_scheme", "https")
     return db_field.formfield(**kwargs)
 
+
+# Kept up to date by the jobs; shown, never edited.
+HEALTH_FIELDS = [
+    "last_scan_at", "orders_verified_until", "orders_missing", "orders_wrong_status", "stock_discrepancies",
+    "listings_not_in_pos", "token_expires_at", "authorization_expires_at", "last_error", "last_error_at",
+    "created_at", "updated_at",
+]
 
 class ChannelAdminForm(forms.ModelForm):
     """The channel's settings plus one write-only field per credential name of its platform."""
@@ -119,21 +127,7 @@ class ChannelAdmin(admin.ModelAdmin):
     list_filter = ["platform", "active", "location"]
     search_fields = ["name"]
     actions = ["test_connection_action"]
-    readonly_fields = [
-        "credentials_status",
-        "last_scan_at",
-        "orders_verified_until",
-        "orders_missing",
-        "orders_wrong_status",
-        "stock_discrepancies",
-        "listings_not_in_pos",
-        "token_expires_at",
-        "authorization_expires_at",
-        "last_error",
-        "last_error_at",
-        "created_at",
-        "updated_at",
-    ]
+    readonly_fields = ["credentials_status", *HEALTH_FIELDS]
 
     def get_fieldsets(self, request, obj=None):
         form = self.form(instance=obj) if obj else self.form()
@@ -159,20 +153,7 @@ class ChannelAdmin(admin.ModelAdmin):
                 _("Health"),
                 {
                     "classes": ["collapse"],
-                    "fields": [
-                        "last_scan_at",
-                        "orders_verified_until",
-                        "orders_missing",
-                        "orders_wrong_status",
-                        "stock_discrepancies",
-                        "listings_not_in_pos",
-                        "token_expires_at",
-                        "authorization_expires_at",
-                        "last_error",
-                        "last_error_at",
-                        "created_at",
-                        "updated_at",
-                    ],
+                    "fields": HEALTH_FIELDS,
                 },
             ),
         ]
@@ -368,7 +349,7 @@ class RunIssueInline(admin.TabularInline):
 
 
 @admin.register(SyncRun)
-class SyncRunAdmin(admin.ModelAdmin):
+class SyncRunAdmin(ReadOnlyAdmin):
     list_display = ["id", "channel", "kind", "status", "trigger", "created_at", "finished_at", "requests_made", "progress"]
     list_filter = ["status", "kind", "channel", "trigger"]
     list_select_related = ["channel"]
@@ -381,9 +362,3 @@ class SyncRunAdmin(admin.ModelAdmin):
     @admin.display(description=_("progress"))
     def progress(self, obj: SyncRun) -> str:
         return format_html("{}/{} ({}%)", obj.progress_done, obj.progress_total, obj.progress_percent)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

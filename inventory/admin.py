@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from inventory.models import Listing, Location, Sku, StockLevel, StockMovement
+from omnisync.lib.admin import ReadOnlyAdmin
 
 
 @admin.register(Location)
@@ -30,19 +31,6 @@ class SkuAdmin(admin.ModelAdmin):
     list_filter = ["active"]
     search_fields = ["code", "name"]
     inlines = [StockLevelInline]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """The ledger and its sums change only through the stock services."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(StockLevel)

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from omnisync.lib.admin import ReadOnlyAdmin
 from orders.models import Order, OrderLine, RemoteOrder
 
 
@@ -15,7 +16,7 @@ class OrderLineInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(ReadOnlyAdmin):
     """Orders come from channels; editing them by hand would break the ledger."""
 
     list_display = ["external_id", "channel", "status", "raw_status", "channel_created_at", "channel_updated_at", "total", "currency"]
@@ -24,15 +25,6 @@ class OrderAdmin(admin.ModelAdmin):
     list_select_related = ["channel"]
     inlines = [OrderLineInline]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RemoteOrder)
