@@ -13,8 +13,8 @@ Per scenario:
 2. the first sync and two sale bursts each followed by the routine (all
    channels, step by step, as `routine --all` does), then the routine again
    until every channel's routine succeeds (at most MAX_ROUTINES), faults on;
-3. faults off: the checker reads every channel. No order is missing; a wrong
-   status or stock difference is only allowed for an order the marketplace
+3. faults off: the checker reads every channel. A missing order, a wrong
+   status or a stock difference is only allowed for an order the marketplace
    changed after the last download started (it is the next run's work); one
    quiet routine then leaves exactly zero, and a further routine posts no
    movement and pushes nothing;
@@ -166,13 +166,18 @@ def test_sale_day_under_faults_converges_without_loss_or_duplicates(live_server,
 
     found = w.world_check(world)
     note(f"after convergence: {found}")
-    for platform, ids in found.missing.items():
-        assert not ids, f"orders missing from the POS: {found.missing}\n" + "\n".join(w.explain_orders(world, platform, ids))
+    # An order the marketplace changed during the last download (pages shifting under the cursor move
+    # orders past the window's end) is the next run's work, whether it is missing or stale; the quiet
+    # routine below must then take it.
     moved_late = {
         str(oid) for oid in w.sandbox_models.OrderStatusChange.objects.filter(
             order__shop__in=world.shops.values(), at__gte=last_download_start.replace(microsecond=0)
         ).values_list("order__order_id", flat=True)
     }
+    for platform, ids in found.missing.items():
+        lost = set(ids) - moved_late
+        assert not lost, f"orders missing from the POS: {sorted(lost)}\n" + "\n".join(w.explain_orders(world, platform, sorted(lost)))
+    figures["in_flight_after_convergence"] += sum(len(v) for v in found.missing.values())
     for platform, ids in found.wrong_status.items():
         assert set(ids) <= moved_late, f"{platform}: wrong status for orders the last download should have fixed: {set(ids) - moved_late}"
     figures["in_flight_after_convergence"] += sum(len(v) for v in found.wrong_status.values())
