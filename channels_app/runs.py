@@ -123,6 +123,16 @@ def run_request(
     return run, True
 
 
+def run_now(channel: Channel, kind: str, *, params: dict | None = None, trigger: str = "command",
+            parent: SyncRun | None = None, user=None) -> tuple[SyncRun, bool]:
+    """Request a run and do it here, without the queue; (the active run, False) if one is already going."""
+    run, created = run_request(channel, kind, params=params, user=user, trigger=trigger, parent=parent, queue=False)
+    if not created:
+        return run, False
+    claimed = run_claim(run.pk)
+    return (run_perform(claimed) if claimed else run), True
+
+
 def run_enqueue(run_id: int) -> None:
     from django_q.tasks import async_task
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from channels_app.models import RunKind, RunStatus
-from channels_app.runs import RunContext, run_claim, run_perform, run_request
+from channels_app.runs import RunContext, run_now
 
 STEPS = [
     (RunKind.SCAN, {"full": False}),
@@ -16,14 +16,12 @@ def routine_step(ctx: RunContext, index: int) -> bool:
     """Run one step as its own child run (visible in history, single per kind); False stops the routine."""
     kind, params = STEPS[index]
     label = RunKind(kind).label
-    child, created = run_request(ctx.channel, kind, params=params, trigger="routine", parent=ctx.run, queue=False)
+    child, created = run_now(ctx.channel, kind, params=params, trigger="routine", parent=ctx.run)
     if not created:
         ctx.issue(f"{label} was already running (run #{child.pk}); the routine stopped so the two do not overlap.",
                   object_type="run", object_ref=child.pk, code="busy")
         ctx.count("failed")
         return False
-    claimed = run_claim(child.pk)
-    child = run_perform(claimed) if claimed else child
     ctx.counts[kind] = child.status
     ctx.requests_extra += child.requests_made
     ctx.progress(index + 1, len(STEPS), force=True)

@@ -21,7 +21,7 @@ from django.db import transaction
 from channels_app.adapters.registry import get_adapter
 from channels_app.adapters.types import StockUpdate
 from channels_app.models import Channel, RunKind
-from channels_app.runs import run_claim, run_perform, run_request
+from channels_app.runs import run_now
 from inventory.models import Listing, Location, Sku
 from inventory.services.ledger import stock_import
 from omnisync.demo.catalogue import demo_skus
@@ -91,9 +91,7 @@ def _repoint(ch: Channel, old: str, new: str) -> None:
 
 
 def _run(ch: Channel, kind: str, params: dict):
-    run, _ = run_request(ch, kind, params=params, trigger="demo", queue=False)
-    claimed = run_claim(run.pk)
-    return run_perform(claimed) if claimed else run
+    return run_now(ch, kind, params=params, trigger="demo")[0]
 
 
 def _drift(ch: Channel, rng: random.Random) -> None:

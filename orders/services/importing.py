@@ -19,8 +19,9 @@ from channels_app.adapters.types import ChannelOrder
 from inventory.models import Listing, Sku
 from inventory.services.ledger import StockChange, ledger_post
 from orders.effects import line_effect, movement_reason
-from orders.models import Order, OrderLine, RemoteOrder
+from orders.models import Order, OrderLine
 from orders.recency import is_newer
+from orders.remote import remote_orders_upsert
 from orders.status_maps import UnknownStatus, canonical_status
 
 REF_TYPE = "order_line"
@@ -238,19 +239,4 @@ def _effect_change(channel, order: Order, row: OrderLine) -> StockChange | None:
 
 def _remote_orders_record(channel, prepared: dict[str, _Prepared], now) -> None:
     """What we just read in detail is also the channel's latest word on those orders."""
-    known = {r.external_id: r for r in RemoteOrder.objects.filter(channel=channel, external_id__in=list(prepared))}
-    create, update = [], []
-    for oid, p in prepared.items():
-        row = known.get(oid)
-        if row is None:
-            create.append(RemoteOrder(
-                channel=channel, external_id=oid, raw_status=p.order.raw_status[:64], status=p.status,
-                channel_updated_at=p.order.updated_at, first_seen_at=now, seen_at=now,
-            ))
-        elif is_newer(p.order.updated_at, p.status, row.channel_updated_at, row.status):
-            row.raw_status, row.status, row.channel_updated_at, row.seen_at = p.order.raw_status[:64], p.status, p.order.updated_at, now
-            update.append(row)
-    if create:
-        RemoteOrder.objects.bulk_create(create, ignore_conflicts=True)
-    if update:
-        RemoteOrder.objects.bulk_update(update, ["raw_status", "status", "channel_updated_at", "seen_at"])
+    remote_orders_upsert(channel, {oid: (p.order.raw_status, p.status, p.order.updated_at) for oid, p in prepared.items()}, now)

@@ -5,7 +5,7 @@ import json
 from django.core.management.base import BaseCommand
 
 from channels_app.models import Channel, RunKind
-from channels_app.runs import run_claim, run_perform, run_request
+from channels_app.runs import run_now
 from omnisync.management.jobcommand import channels_resolve
 
 
@@ -23,10 +23,8 @@ class Command(BaseCommand):
         if not options["no_refresh"]:
             for ch in channels:
                 for kind, params in ((RunKind.CHECK_ORDERS, {}), (RunKind.SCAN, {"full": True})):
-                    run, created = run_request(ch, kind, params=params, trigger="command", queue=False)
-                    claimed = run_claim(run.pk) if created else None
-                    if claimed:
-                        failed |= run_perform(claimed).status == "failed"
+                    run, created = run_now(ch, kind, params=params)
+                    failed |= created and run.status == "failed"
         rows = []
         for ch in Channel.objects.filter(pk__in=[c.pk for c in channels]).order_by("name"):
             rows.append({
