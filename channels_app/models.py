@@ -52,6 +52,7 @@ class Channel(models.Model):
     orders_verified_until = models.DateTimeField(_("orders verified up to"), null=True, blank=True)
     orders_missing = models.PositiveIntegerField(_("missing orders"), default=0)
     orders_wrong_status = models.PositiveIntegerField(_("wrong-status orders"), default=0)
+    orders_unknown_status = models.PositiveIntegerField(_("orders with an unknown status"), default=0)
     stock_discrepancies = models.PositiveIntegerField(_("stock discrepancies"), default=0)
     listings_not_in_pos = models.PositiveIntegerField(_("listings not in POS"), default=0)
     token_expires_at = models.DateTimeField(_("access token expires"), null=True, blank=True)

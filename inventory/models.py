@@ -144,6 +144,10 @@ class Listing(models.Model):
     last_push_error = models.TextField(_("push error"), blank=True)
     pushed_target = models.IntegerField(_("target at last push"), null=True, blank=True)
     seen_at = models.DateTimeField(_("seen"), null=True, blank=True)
+    #: Last read sellable stock per marketplace warehouse: {warehouse id: quantity} (empty: one figure).
+    warehouse_stock = models.JSONField(_("stock per channel warehouse"), default=dict, blank=True)
+    #: Units the channel holds back from sale on top of its sellable stock (unshipped orders, campaign locks).
+    held_stock = models.IntegerField(_("held by the channel"), null=True, blank=True)
 
     class Meta:
         ordering = ["channel", "seller_sku", "external_item_id", "external_variant_id"]
@@ -167,3 +171,30 @@ class Listing(models.Model):
         return f"{self.channel_id}:{self.external_item_id}/{self.external_variant_id or '-'} {self.seller_sku}"
 
 
+
+
+class WarehouseLink(models.Model):
+    """One marketplace warehouse (TikTok warehouse, Shopee location, Lazada warehouse code) and the POS location behind it.
+
+    A channel without links sells from its own location with one stock figure
+    per listing. With links, Update Inventory names every warehouse of a
+    listing: a linked one gets the target computed at its POS location, an
+    unlinked one keeps the quantity last read from the channel.
+    """
+
+    channel = models.ForeignKey("channels_app.Channel", on_delete=models.CASCADE, related_name="warehouse_links",
+                                verbose_name=_("channel"))
+    warehouse_id = models.CharField(_("marketplace warehouse id"), max_length=64)
+    name = models.CharField(_("name on the marketplace"), max_length=100, blank=True)
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="warehouse_links", verbose_name=_("POS location"))
+
+    class Meta:
+        ordering = ["channel", "warehouse_id"]
+        verbose_name = _("channel warehouse")
+        verbose_name_plural = _("channel warehouses")
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "warehouse_id"], name="warehouse_link_unique_channel_warehouse"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.warehouse_id} → {self.location}"

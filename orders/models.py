@@ -15,6 +15,9 @@ class CanonicalStatus(models.TextChoices):
     COMPLETED = "completed", _("completed")
     CANCELLED = "cancelled", _("cancelled")
     RETURNED = "returned", _("returned")
+    #: A raw status no map knows (a new platform status, a plugin's custom one): the order is kept
+    #: with the conservative stock effect until staff map the raw status for the channel.
+    UNKNOWN = "unknown", _("unknown status")
 
 
 class Order(models.Model):
@@ -109,3 +112,30 @@ class RemoteOrder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel_id}:{self.external_id} {self.raw_status}"
+
+
+class StatusOverride(models.Model):
+    """Staff's mapping of one raw channel status to a canonical one, for one channel.
+
+    It wins over the built-in status map, so a status a platform (or a
+    WooCommerce plugin) invents can be mapped without a code change; saving it
+    re-evaluates the orders that carry the raw status.
+    """
+
+    channel = models.ForeignKey("channels_app.Channel", on_delete=models.CASCADE, related_name="status_overrides",
+                                verbose_name=_("channel"))
+    raw_status = models.CharField(_("channel status"), max_length=64)
+    status = models.CharField(_("means"), max_length=12,
+                              choices=[c for c in CanonicalStatus.choices if c[0] != CanonicalStatus.UNKNOWN])
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["channel", "raw_status"]
+        verbose_name = _("status mapping")
+        verbose_name_plural = _("status mappings")
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "raw_status"], name="status_override_unique_channel_raw"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}: {self.raw_status} → {self.status}"

@@ -45,6 +45,9 @@ class Shop(models.Model):
     malformed_rate = models.FloatField(default=0)
     ignore_stock_rate = models.FloatField(default=0)
     shift_pages = models.BooleanField(default=False)
+    unknown_status_rate = models.FloatField(default=0, help_text="share of new orders and status changes that take a status no map knows")
+    warehouses = models.JSONField(default=list, blank=True,
+                                  help_text="[{id, name, is_default}]: the shop's warehouses / locations; empty: one")
     fault_seed = models.BigIntegerField(default=0)
     fault_draws = models.BigIntegerField(default=0, help_text="requests drawn from the fault generator since the last reset")
 
@@ -66,6 +69,7 @@ class Shop(models.Model):
             or self.malformed_rate
             or self.ignore_stock_rate
             or self.shift_pages
+            or self.unknown_status_rate
         )
 
 
@@ -115,7 +119,10 @@ class Variant(models.Model):
     seller_sku = models.CharField(max_length=100, db_index=True)
     price = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     stock = models.IntegerField(default=0)
-    reserved_stock = models.IntegerField(default=0, help_text="promotion stock held by Shopee")
+    reserved_stock = models.IntegerField(default=0, help_text="promotion / campaign stock held by the platform")
+    warehouse_stock = models.JSONField(default=dict, blank=True, help_text="{warehouse id: sellable} when the shop has several")
+    components = models.JSONField(default=list, blank=True,
+                                  help_text="combined listing: [{variant_id, count}] of the component variants")
     updated_at = models.DateTimeField()
 
     class Meta:
@@ -162,6 +169,7 @@ class OrderLine(models.Model):
     name = models.CharField(max_length=200, blank=True)
     quantity = models.PositiveIntegerField()
     unit_price = models.DecimalField(max_digits=14, decimal_places=2)
+    status = models.CharField(max_length=30, blank=True, help_text="the line's own status where it differs from the order's")
 
     def __str__(self):
         return f"{self.seller_sku} x{self.quantity}"

@@ -45,6 +45,19 @@ class ChannelOrder:
 
 
 @dataclass(frozen=True, slots=True)
+class OrderProblem:
+    """An order the platform returned that could not be understood (a field missing or of the wrong type).
+
+    Adapters yield it in place of the order so the rest of the batch still
+    lands; the engine records `reason` (which names the field) against the
+    order id, and the order stays listed as missing until a later read fits.
+    """
+
+    external_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class ChannelListing:
     item_id: str
     variant_id: str  # "" for an item without variants
@@ -53,14 +66,28 @@ class ChannelListing:
     title: str = ""
     status: str = ""
     updated_at: datetime | None = None
+    #: Sellable stock per marketplace warehouse or location, as (warehouse id, quantity);
+    #: empty where the platform has one stock figure per listing.
+    warehouse_stock: tuple[tuple[str, int], ...] = ()
+    #: Units the platform holds back from sale on top of `stock` (orders not yet shipped,
+    #: campaign or promotion locks); None where the platform does not say.
+    held: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class StockUpdate:
+    """Set one listing's sellable stock.
+
+    `warehouses` names every marketplace warehouse (location) of the listing with
+    its quantity when the channel links several to POS locations; empty means the
+    listing has one stock figure and `quantity` is it.
+    """
+
     item_id: str
     variant_id: str
     seller_sku: str
     quantity: int
+    warehouses: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
