@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from inventory.models import Listing, Location, Sku, StockLevel, StockMovement
+from inventory.models import Listing, Location, Sku, StockLevel, StockMovement, WarehouseLink
 from omnisync.lib.admin import ReadOnlyAdmin
 
 
@@ -64,3 +64,15 @@ class ListingAdmin(admin.ModelAdmin):
     raw_id_fields = ["sku"]
     readonly_fields = ["channel", "external_item_id", "external_variant_id", "seller_sku", "channel_stock", "channel_stock_read_at",
                        "last_pushed_quantity", "last_pushed_at", "last_push_state", "last_push_error", "pushed_target", "seen_at", "gone"]
+
+
+@admin.register(WarehouseLink)
+class WarehouseLinkAdmin(admin.ModelAdmin):
+    """Which POS location stands behind each of a shop's marketplace warehouses (TikTok warehouses,
+    Shopee locations, Lazada warehouse codes). Update Inventory names every warehouse of a listing;
+    a linked one gets the stock of its POS location."""
+
+    list_display = ["channel", "warehouse_id", "name", "location"]
+    list_filter = ["channel", "location"]
+    search_fields = ["warehouse_id", "name"]
+    list_select_related = ["channel", "location"]

@@ -84,7 +84,7 @@ def update_inventory_job(ctx: RunContext) -> None:
     by_key = {}
     for start in range(0, len(pushes), PUSH_CHUNK):
         part = pushes[start:start + PUSH_CHUNK]
-        updates = [StockUpdate(p.item_id, p.variant_id, p.seller_sku, p.target) for p in part]
+        updates = [StockUpdate(p.item_id, p.variant_id, p.seller_sku, p.target, p.warehouses) for p in part]
         for p in part:
             by_key[(p.item_id, p.variant_id)] = p
         try:
@@ -130,11 +130,13 @@ def _record_results(ctx: RunContext, adapter, results, by_key: dict, pushed_ok: 
 def _read_back(ctx: RunContext, adapter, pushed_ok: dict, by_key: dict) -> None:
     """Read the pushed listings again: a platform can answer success and change nothing."""
     seen = {}
+    seen_warehouses = {}
     chunk = []
     for item in adapter.read_listings(list(pushed_ok)):
         chunk.append(item)
         if (item.item_id, item.variant_id) in pushed_ok:
             seen[(item.item_id, item.variant_id)] = item.stock
+            seen_warehouses[(item.item_id, item.variant_id)] = dict(item.warehouse_stock)
         if len(chunk) >= CHUNK:
             listings_upsert(ctx.channel, chunk)
             chunk = []
@@ -143,7 +145,12 @@ def _read_back(ctx: RunContext, adapter, pushed_ok: dict, by_key: dict) -> None:
     confirmed, not_applied = [], []
     for key, target in pushed_ok.items():
         p = by_key[key]
-        if seen.get(key) == target:
+        if p.warehouses:
+            shown = seen_warehouses.get(key, {})
+            applied = all(shown.get(wid) == qty for wid, qty in p.warehouses)
+        else:
+            applied = seen.get(key) == target
+        if applied:
             confirmed.append(p.listing_id)
         else:
             not_applied.append(p.listing_id)

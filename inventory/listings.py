@@ -9,9 +9,24 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 
 from channels_app.adapters.types import ChannelListing
-from inventory.models import Listing, Sku
+from inventory.models import Listing, Sku, WarehouseLink
 
-UPDATE_FIELDS = ["seller_sku", "title", "sku", "gone", "channel_stock", "channel_stock_read_at", "seen_at"]
+UPDATE_FIELDS = ["seller_sku", "title", "sku", "gone", "channel_stock", "channel_stock_read_at", "seen_at", "warehouse_stock", "held_stock"]
+
+
+def _home_warehouses(channel) -> set[str]:
+    """The marketplace warehouses linked to the channel's own POS location (empty: no links)."""
+    return set(WarehouseLink.objects.filter(channel=channel, location_id=channel.location_id).values_list("warehouse_id", flat=True))
+
+
+def channel_stock_of(item: ChannelListing, home: set[str]) -> int | None:
+    """The figure compared with the listing's target: the stock in the warehouses behind the channel's location
+    when the channel links warehouses, else the sellable stock the channel shows."""
+    if home and item.warehouse_stock:
+        shown = [qty for wid, qty in item.warehouse_stock if wid in home]
+        if shown:
+            return sum(shown)
+    return item.stock
 
 
 def listings_upsert(channel, items: Sequence[ChannelListing], *, seen_at=None) -> tuple[int, int]:
@@ -22,6 +37,7 @@ def listings_upsert(channel, items: Sequence[ChannelListing], *, seen_at=None) -
     admin survives later scans. Returns (created, updated).
     """
     seen_at = seen_at or timezone.now()
+    home = _home_warehouses(channel)
     unique = {(i.item_id, i.variant_id): i for i in items}
     codes = {i.seller_sku.strip().upper() for i in unique.values() if i.seller_sku.strip()}
     by_code = dict(Sku.objects.annotate(u=Upper("code")).filter(u__in=codes, active=True).values_list("u", "pk")) if codes else {}
@@ -40,13 +56,15 @@ def listings_upsert(channel, items: Sequence[ChannelListing], *, seen_at=None) -
             if row is None:
                 create.append(Listing(
                     channel=channel, external_item_id=key[0][:64], external_variant_id=key[1][:64], seller_sku=code[:100],
-                    title=item.title[:255], sku_id=sku_id, channel_stock=item.stock, channel_stock_read_at=seen_at, seen_at=seen_at,
+                    title=item.title[:255], sku_id=sku_id, channel_stock=channel_stock_of(item, home), channel_stock_read_at=seen_at,
+                    seen_at=seen_at, warehouse_stock=dict(item.warehouse_stock), held_stock=item.held,
                 ))
                 continue
             if row.seller_sku != code or row.sku_id is None:
                 row.sku_id = sku_id
             row.seller_sku, row.title, row.gone = code[:100], item.title[:255] or row.title, False
-            row.channel_stock, row.channel_stock_read_at, row.seen_at = item.stock, seen_at, seen_at
+            row.channel_stock, row.channel_stock_read_at, row.seen_at = channel_stock_of(item, home), seen_at, seen_at
+            row.warehouse_stock, row.held_stock = dict(item.warehouse_stock), item.held
             update.append(row)
         if create:
             Listing.objects.bulk_create(create, ignore_conflicts=True)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from inventory.models import WarehouseLink
 from inventory.targets import listings_with_targets, mapped_listings
 
 
@@ -20,6 +21,37 @@ class PlannedPush:
     target: int
     action: str  # "push" | "hold"
     reason: str
+    #: Every marketplace warehouse of the listing with the quantity to set, when the channel links warehouses.
+    warehouses: tuple[tuple[str, int], ...] = ()
+
+
+def warehouse_quantities(channel, listing_ids) -> dict[int, tuple[tuple[str, int], ...]]:
+    """Per listing, the quantity for each of its marketplace warehouses (only for channels with warehouse links).
+
+    A warehouse linked to a POS location gets the target computed there (the
+    same formula as every target); one not linked keeps what the channel last
+    showed, so naming it (as TikTok and Shopee require) changes nothing there.
+    A listing whose warehouses were never read gets the linked ones.
+    """
+    links = {w.warehouse_id: w.location_id for w in WarehouseLink.objects.filter(channel=channel)}
+    if not links or not listing_ids:
+        return {}
+    targets: dict[int, dict[int, int]] = {}
+    for location_id in set(links.values()):
+        qs = listings_with_targets(mapped_listings(channel).filter(pk__in=listing_ids), location_id=location_id)
+        targets[location_id] = dict(qs.values_list("pk", "target"))
+    read = dict(mapped_listings(channel).filter(pk__in=listing_ids).values_list("pk", "warehouse_stock"))
+    out = {}
+    for pk in listing_ids:
+        last = read.get(pk) or {}
+        wanted = []
+        for wid in (sorted(last) or sorted(links)):
+            if wid in links:
+                wanted.append((wid, targets[links[wid]].get(pk, 0)))
+            else:
+                wanted.append((wid, int(last[wid])))
+        out[pk] = tuple(wanted)
+    return out
 
 
 def inventory_plan(channel, *, force: bool = False) -> list[PlannedPush]:
@@ -29,19 +61,24 @@ def inventory_plan(channel, *, force: bool = False) -> list[PlannedPush]:
     raising stock the channel has already sold is how overselling starts.
     """
     rows = listings_with_targets(mapped_listings(channel)).order_by("pk").values_list(
-        "pk", "external_item_id", "external_variant_id", "seller_sku", "sku__code", "channel_stock", "target"
+        "pk", "external_item_id", "external_variant_id", "seller_sku", "sku__code", "channel_stock", "target", "warehouse_stock"
     )
+    per_warehouse = warehouse_quantities(channel, list(mapped_listings(channel).values_list("pk", flat=True))) if (
+        WarehouseLink.objects.filter(channel=channel).exists()
+    ) else {}
     plan = []
-    for pk, item_id, variant_id, seller_sku, sku_code, current, target in rows.iterator(chunk_size=2000):
-        if not force and current is not None and current == target:
+    for pk, item_id, variant_id, seller_sku, sku_code, current, target, read in rows.iterator(chunk_size=2000):
+        warehouses = per_warehouse.get(pk, ())
+        differs = any((read or {}).get(wid) != qty for wid, qty in warehouses)
+        if not force and current is not None and current == target and not differs:
             continue
         if channel.orders_missing and (current is None or target > current):
             reason = _(
                 "Held back: %(n)s order(s) on the channel are not imported yet, and raising stock now could oversell. "
                 "Download Orders first."
             ) % {"n": channel.orders_missing}
-            plan.append(PlannedPush(pk, item_id, variant_id, seller_sku, sku_code, current, target, "hold", reason))
+            plan.append(PlannedPush(pk, item_id, variant_id, seller_sku, sku_code, current, target, "hold", reason, warehouses))
             continue
         reason = _("channel shows %(current)s, POS target is %(target)s") % {"current": "—" if current is None else current, "target": target}
-        plan.append(PlannedPush(pk, item_id, variant_id, seller_sku, sku_code, current, target, "push", reason))
+        plan.append(PlannedPush(pk, item_id, variant_id, seller_sku, sku_code, current, target, "push", reason, warehouses))
     return plan

@@ -45,13 +45,18 @@ def sale_extra_buffer(today: dt.date):
     return Coalesce(Subquery(events[:1], output_field=INT), Value(0))
 
 
-def listings_with_targets(queryset: QuerySet[Listing] | None = None, today: dt.date | None = None) -> QuerySet[Listing]:
+def listings_with_targets(
+    queryset: QuerySet[Listing] | None = None, today: dt.date | None = None, *, location_id: int | None = None
+) -> QuerySet[Listing]:
+    """Annotate available, buffer, target and difference; at the channel's location, or at `location_id`
+    (the POS location behind one of the channel's marketplace warehouses)."""
     today = today or timezone.localdate()
     qs = Listing.objects.all() if queryset is None else queryset
+    at = Value(location_id) if location_id is not None else F("channel__location_id")
     # A join, not two correlated subqueries: every later reference to `available` (buffer, target,
     # difference, filters) repeats its expression in the SQL, and a subquery there runs once per use.
     qs = qs.annotate(
-        channel_level=FilteredRelation("sku__stock_levels", condition=Q(sku__stock_levels__location_id=F("channel__location_id")))
+        channel_level=FilteredRelation("sku__stock_levels", condition=Q(sku__stock_levels__location_id=at))
     )
     available = Coalesce(F("channel_level__on_hand"), Value(0)) - Coalesce(F("channel_level__allocated"), Value(0))
     qs = qs.annotate(available=ExpressionWrapper(available, output_field=INT), extra_buffer=sale_extra_buffer(today))

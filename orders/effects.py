@@ -1,4 +1,4 @@
-"""The stock effect of an order line: a pure function of status and quantity."""
+"""The stock effect of an order line: a pure function of status, quantity and (for an unknown status) the effect it had."""
 
 from __future__ import annotations
 
@@ -17,7 +17,15 @@ class Effect:
 NONE = Effect(0, 0)
 
 
-def line_effect(status: str, quantity: int, *, count_unpaid: bool = True, restock_returns: bool = False) -> Effect:
+def line_effect(
+    status: str, quantity: int, *, count_unpaid: bool = True, restock_returns: bool = False, current: Effect = NONE
+) -> Effect:
+    """What a line should have posted. An unknown status is the conservative case: a line that
+    already holds or took its units keeps that effect (a WooCommerce order moved from processing
+    to a plugin's status still holds its units); one that holds nothing allocates, so the units
+    are not offered for sale again until staff say what the status means."""
+    if status == S.UNKNOWN:
+        return current if (current.allocated or current.deducted) else Effect(quantity, 0)
     if status == S.UNPAID:
         return Effect(quantity, 0) if count_unpaid else NONE
     if status == S.TO_SHIP:

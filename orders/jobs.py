@@ -16,10 +16,11 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from channels_app.adapters.registry import get_adapter
+from channels_app.adapters.types import OrderProblem
 from channels_app.models import Channel
 from channels_app.runs import RunContext
 from omnisync.lib.http import ApiError
-from orders.mismatches import mismatch_counts
+from orders.mismatches import order_counts_store
 from orders.remote import remote_orders_record
 from orders.services.importing import ImportResult, orders_import
 
@@ -88,18 +89,16 @@ def _walk(ctx: RunContext, *, download: bool) -> None:
         ctx.progress(i + 1)
     if slices and ctx.counts["gaps"] == len(slices):
         raise last_error  # nothing could be read at all: the run failed, and the channel card says why
-    missing, wrong = mismatch_counts(channel)
-    fields = {"orders_missing": missing, "orders_wrong_status": wrong}
+    fields = {}
     if verified_to and (channel.orders_verified_until is None or verified_to > channel.orders_verified_until):
         # The mark only moves over a prefix of slices that starts at or before it.
         if channel.orders_verified_until is None or start <= channel.orders_verified_until:
             fields["orders_verified_until"] = verified_to
-    Channel.objects.filter(pk=channel.pk).update(**fields)
-    for k, v in fields.items():
-        setattr(channel, k, v)
+    counts = order_counts_store(channel, **fields)
     ctx.message = (
         f"{len(slices)} slice(s) read, {ctx.counts['gaps']} gap(s); "
-        f"{missing} missing and {wrong} wrong-status order(s) remain."
+        f"{counts['orders_missing']} missing and {counts['orders_wrong_status']} wrong-status order(s) remain"
+        + (f", {counts['orders_unknown_status']} with a status to map." if counts["orders_unknown_status"] else ".")
     )
 
 
@@ -139,8 +138,12 @@ def _handle_chunk(ctx: RunContext, adapter, states, *, download: bool) -> bool:
     result = ImportResult()
     fetched = set()
     batch = []
+    problems = []
     for order in adapter.fetch_orders(needed):
         fetched.add(order.external_id)
+        if isinstance(order, OrderProblem):
+            problems.append(order)
+            continue
         batch.append(order)
         if len(batch) >= 100:
             result.merge(orders_import(ctx.channel, batch))
@@ -157,12 +160,19 @@ def _handle_chunk(ctx: RunContext, adapter, states, *, download: bool) -> bool:
         ctx.issue(reason, object_type="order", object_ref=oid, code="import_failed")
     for oid, code, reason in result.issues:
         ctx.issue(reason, object_type="order", object_ref=oid, code=code, severity="warning")
+    for problem in problems:
+        ctx.count("failed")
+        ctx.issue(
+            f"Order {problem.external_id} could not be read: {problem.reason}. It stays listed as missing and is read "
+            "again on the next run; if this persists, the platform changed its answer: report it with the order id.",
+            object_type="order", object_ref=problem.external_id, code="malformed_order",
+        )
     lost = [oid for oid in needed if oid not in fetched]
     for oid in lost:
         ctx.count("failed")
         ctx.issue(f"The channel listed order {oid} but did not return its details.", object_type="order", object_ref=oid, code="not_returned")
     ctx.progress()
-    return not (failures or result.failed or lost)
+    return not (failures or result.failed or lost or problems)
 
 
 def _local(when: datetime) -> str:

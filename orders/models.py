@@ -127,7 +127,7 @@ class StatusOverride(models.Model):
     raw_status = models.CharField(_("channel status"), max_length=64)
     status = models.CharField(_("means"), max_length=12,
                               choices=[c for c in CanonicalStatus.choices if c[0] != CanonicalStatus.UNKNOWN])
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["channel", "raw_status"]

@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from channels_app.adapters.types import RemoteOrderState
 from orders.models import Order, RemoteOrder
+from orders.overrides import channel_overrides
 from orders.recency import is_newer
-from orders.status_maps import UnknownStatus, canonical_status
+from orders.status_maps import canonical_status
 
 
 def remote_orders_upsert(channel, newest: dict[str, tuple[str, str, datetime]], now: datetime) -> None:
@@ -47,12 +48,9 @@ def remote_orders_record(channel, states: Sequence[RemoteOrderState]) -> tuple[l
     now = timezone.now()
     failures: list[tuple[str, str]] = []
     newest: dict[str, tuple[RemoteOrderState, str]] = {}
+    overrides = channel_overrides(channel)
     for s in states:
-        try:
-            status = canonical_status(channel.platform, s.raw_status)
-        except UnknownStatus as exc:
-            failures.append((s.external_id, str(exc)))
-            continue
+        status = canonical_status(channel.platform, s.raw_status, overrides)
         cur = newest.get(s.external_id)
         if cur is None or is_newer(s.updated_at, status, cur[0].updated_at, cur[1]):
             newest[s.external_id] = (s, status)

@@ -208,7 +208,7 @@ def shops_select(selector: str) -> list[Shop]:
 # ---------------------------------------------------------------- faults
 
 FAULT_FIELDS = ("latency_ms", "error_rate", "throttle_rate", "retry_after", "drop_rate", "malformed_rate",
-                "ignore_stock_rate", "shift_pages", "fault_seed")
+                "ignore_stock_rate", "shift_pages", "fault_seed", "unknown_status_rate")
 
 
 def shop_set_faults(shop: Shop, **faults) -> Shop:
@@ -228,7 +228,7 @@ def shop_set_faults(shop: Shop, **faults) -> Shop:
 
 def shop_clear_faults(shop: Shop) -> Shop:
     return shop_set_faults(shop, latency_ms=0, error_rate=0, throttle_rate=0, drop_rate=0, malformed_rate=0,
-                           ignore_stock_rate=0, shift_pages=False)
+                           ignore_stock_rate=0, shift_pages=False, unknown_status_rate=0)
 
 
 # ---------------------------------------------------------------- catalogue
@@ -419,6 +419,8 @@ def order_advance(order: Order, rng, at: datetime | None = None) -> str | None:
     if not nexts:
         return None
     status = nexts[0] if rng.random() < 0.8 or len(nexts) == 1 else rng.choice(nexts[1:])
+    if order.shop.unknown_status_rate and rng.random() < order.shop.unknown_status_rate:
+        status = flows.UNDOCUMENTED[order.shop.platform]
     order_set_status(order, status, at)
     return status
 

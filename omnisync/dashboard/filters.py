@@ -41,7 +41,7 @@ class MismatchFilter(filters.FilterSet):
     channel = filters.ModelMultipleChoiceFilter(queryset=_channels, label=_("Channel"), widget=forms.CheckboxSelectMultiple)
     kind = filters.ChoiceFilter(
         label=_("Kind"), method="filter_noop", empty_label=_("all"),
-        choices=(("missing", _("missing in POS")), ("wrong_status", _("wrong status in POS"))),
+        choices=(("missing", _("missing in POS")), ("wrong_status", _("wrong status in POS")), ("unknown_status", _("unknown status"))),
     )
     updated_from = filters.DateFilter(field_name="channel_updated_at", lookup_expr="date__gte", label=_("Updated from"), widget=DATE)
     updated_to = filters.DateFilter(field_name="channel_updated_at", lookup_expr="date__lte", label=_("to"), widget=DATE)

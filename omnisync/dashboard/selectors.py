@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, Exists, Max, OuterRef, QuerySet, Subquery, Sum, Value, When
+from django.db.models import Case, Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -14,8 +14,8 @@ from inventory.models import Listing, Sku, StockMovement
 from inventory.targets import discrepancies, listings_with_targets
 from omnisync.dashboard.format import money
 from omnisync.models import DailyReport
-from orders.mismatches import has_wrong_status, is_missing
-from orders.models import Order, OrderLine, RemoteOrder
+from orders.mismatches import has_unknown_status, has_wrong_status, is_missing
+from orders.models import CanonicalStatus, Order, OrderLine, RemoteOrder
 
 #: kinds shown on a channel card, in the order of the routine
 CARD_KINDS = (RunKind.SCAN, RunKind.DOWNLOAD_ORDERS, RunKind.UPDATE_INVENTORY, RunKind.ROUTINE)
@@ -100,14 +100,16 @@ def mismatched_orders(kind: str | None = None) -> QuerySet[RemoteOrder]:
     """
     # Conditions on each remote order, not `pk IN (missing_orders()) OR pk IN (wrong_status_orders())`,
     # which made the database build both sets over the whole table before the first row.
-    missing, wrong = is_missing(), has_wrong_status()
+    missing, wrong, unknown = is_missing(), has_wrong_status(), has_unknown_status()
     pos = Order.objects.filter(channel_id=OuterRef("channel_id"), external_id=OuterRef("external_id"))
     if kind == "missing":
-        scope = missing
+        scope = Q(missing)
     elif kind == "wrong_status":
-        scope = wrong
+        scope = Q(wrong)
+    elif kind == "unknown_status":
+        scope = unknown
     else:
-        scope = missing | wrong
+        scope = Q(missing) | Q(wrong) | unknown
     return (
         RemoteOrder.objects.filter(scope)
         .select_related("channel")
@@ -116,7 +118,12 @@ def mismatched_orders(kind: str | None = None) -> QuerySet[RemoteOrder]:
             pos_status=Subquery(pos.values("status")[:1]),
             pos_raw_status=Subquery(pos.values("raw_status")[:1]),
         )
-        .annotate(kind=Case(When(pos_id__isnull=True, then=Value("missing")), default=Value("wrong_status")))
+        .annotate(kind=Case(
+            When(Q(status=CanonicalStatus.UNKNOWN) | Q(pos_status=CanonicalStatus.UNKNOWN), then=Value("unknown_status")),
+            When(pos_id__isnull=True, then=Value("missing")),
+            When(Q(wrong), then=Value("wrong_status")),
+            default=Value("unknown_status"),
+        ))
     )
 
 

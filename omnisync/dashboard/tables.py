@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
@@ -16,7 +18,7 @@ from omnisync.models import DailyReport
 from orders.models import CanonicalStatus, Order, RemoteOrder
 
 STATUS_LABELS = dict(CanonicalStatus.choices)
-KIND_LABELS = {"missing": _("missing in POS"), "wrong_status": _("wrong status in POS")}
+KIND_LABELS = {"missing": _("missing in POS"), "wrong_status": _("wrong status in POS"), "unknown_status": _("unknown status")}
 
 
 def status_html(label, raw) -> str:
@@ -43,9 +45,15 @@ class MismatchTable(BaseTable):
             return format_html('<a href="{}">{}</a>', reverse("order_detail", args=[record.pos_id]), value)
         return value
 
-    def render_kind(self, value):
+    def render_kind(self, record, value):
         css = "bad" if value == "missing" else "warn"
-        return format_html('<span class="tag {}">{}</span>', css, KIND_LABELS.get(value, value))
+        tag = format_html('<span class="tag {}">{}</span>', css, KIND_LABELS.get(value, value))
+        if value != "unknown_status":
+            return tag
+        # Staff fix it by mapping the raw status for the channel; the admin form comes pre-filled.
+        raw = record.pos_raw_status if record.status != CanonicalStatus.UNKNOWN and record.pos_raw_status else record.raw_status
+        url = reverse("admin:orders_statusoverride_add") + "?" + urlencode({"channel": record.channel_id, "raw_status": raw})
+        return format_html('{} <a href="{}">{}</a>', tag, url, _("Map this status"))
 
     def value_kind(self, value):
         return str(KIND_LABELS.get(value, value))

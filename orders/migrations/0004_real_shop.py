@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('raw_status', models.CharField(max_length=64, verbose_name='channel status')),
                 ('status', models.CharField(choices=[('unpaid', 'unpaid'), ('to_ship', 'to ship'), ('shipped', 'shipped'), ('completed', 'completed'), ('cancelled', 'cancelled'), ('returned', 'returned')], max_length=12, verbose_name='means')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
                 ('channel', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='status_overrides', to='channels_app.channel', verbose_name='channel')),
             ],
             options={

@@ -18,11 +18,12 @@ from django.utils import timezone
 from channels_app.adapters.types import ChannelOrder
 from inventory.models import Listing, Sku
 from inventory.services.ledger import StockChange, ledger_post
-from orders.effects import line_effect, movement_reason
-from orders.models import Order, OrderLine
+from orders.effects import Effect, line_effect, movement_reason
+from orders.models import CanonicalStatus, Order, OrderLine, RemoteOrder
+from orders.overrides import channel_overrides
 from orders.recency import is_newer
 from orders.remote import remote_orders_upsert
-from orders.status_maps import UnknownStatus, canonical_status
+from orders.status_maps import canonical_status
 
 REF_TYPE = "order_line"
 
@@ -55,16 +56,21 @@ class _Prepared:
 
 def _prepare(channel, orders: Sequence[ChannelOrder], result: ImportResult) -> dict[str, _Prepared]:
     prepared: dict[str, _Prepared] = {}
+    overrides = channel_overrides(channel)
     for o in orders:
-        try:
-            status = canonical_status(channel.platform, o.raw_status)
-            line_statuses = [
-                (canonical_status(channel.platform, ln.raw_status), ln.raw_status) if ln.raw_status else (status, o.raw_status)
-                for ln in o.lines
-            ]
-        except UnknownStatus as exc:
-            result.failed.append((o.external_id, str(exc)))
-            continue
+        status = canonical_status(channel.platform, o.raw_status, overrides)
+        line_statuses = [
+            (canonical_status(channel.platform, ln.raw_status, overrides), ln.raw_status) if ln.raw_status else (status, o.raw_status)
+            for ln in o.lines
+        ]
+        unknown = sorted({raw for st, raw in [(status, o.raw_status), *line_statuses] if st == CanonicalStatus.UNKNOWN})
+        if unknown:
+            result.issues.append((
+                o.external_id, "unknown_status",
+                f"Order {o.external_id} has the {channel.get_platform_display()} status {', '.join(repr(u) for u in unknown)}, "
+                "which omnisync does not know. It is imported and its units stay held; map the status for this channel "
+                "in Admin → Status mappings and the order is re-evaluated at once.",
+            ))
         bad = [ln for ln in o.lines if ln.quantity < 1]
         if bad:
             result.failed.append((o.external_id, f"line {bad[0].line_key} has quantity {bad[0].quantity}; it must be at least 1"))
@@ -211,17 +217,27 @@ def _resolve_skus(channel, lines) -> dict[tuple[str, str, str], int]:
             channel=channel, external_item_id__in=item_ids, sku__isnull=False
         ).values_list("external_item_id", "external_variant_id", "sku_id")
     } if item_ids else {}
+    # Lazada's order items carry the SKU id but no item id: match the listing by its variant id alone.
+    variant_ids = {ln.variant_id for ln in lines if not ln.item_id and ln.variant_id}
+    by_variant = dict(
+        Listing.objects.filter(channel=channel, external_variant_id__in=variant_ids, sku__isnull=False)
+        .values_list("external_variant_id", "sku_id")
+    ) if variant_ids else {}
     resolved = {}
     for ln in lines:
         ref = _line_ref(ln)
-        sku = by_listing.get((ln.item_id, ln.variant_id)) or by_code.get(ref[2])
+        listed = by_listing.get((ln.item_id, ln.variant_id)) if ln.item_id else by_variant.get(ln.variant_id)
+        sku = listed or by_code.get(ref[2])
         if sku:
             resolved[ref] = sku
     return resolved
 
 
 def _effect_change(channel, order: Order, row: OrderLine) -> StockChange | None:
-    target = line_effect(row.status, row.quantity, count_unpaid=channel.count_unpaid, restock_returns=channel.restock_returns)
+    target = line_effect(
+        row.status, row.quantity, count_unpaid=channel.count_unpaid, restock_returns=channel.restock_returns,
+        current=Effect(row.applied_allocated, row.applied_deducted),
+    )
     d_alloc = target.allocated - row.applied_allocated
     d_ded = target.deducted - row.applied_deducted
     if not d_alloc and not d_ded:
@@ -240,3 +256,57 @@ def _effect_change(channel, order: Order, row: OrderLine) -> StockChange | None:
 def _remote_orders_record(channel, prepared: dict[str, _Prepared], now) -> None:
     """What we just read in detail is also the channel's latest word on those orders."""
     remote_orders_upsert(channel, {oid: (p.order.raw_status, p.status, p.order.updated_at) for oid, p in prepared.items()}, now)
+
+
+def orders_reevaluate(channel, raw_statuses: Sequence[str] = ()) -> ImportResult:
+    """Apply the channel's status mappings to the orders already imported, with ledger entries, without a download.
+
+    Called when staff add, change or delete a status mapping: every order and
+    line whose status is unknown, or whose raw status is one of `raw_statuses`,
+    is mapped again; a line whose canonical status changes posts the
+    difference of its stock effect, as an import would. The channel's latest
+    word (RemoteOrder) is mapped again too, so the mismatch counts agree.
+    """
+    from django.db.models import Q
+
+    result = ImportResult()
+    overrides = channel_overrides(channel)
+    raws = {r for r in raw_statuses if r}
+    match = Q(status=CanonicalStatus.UNKNOWN)
+    for raw in raws:
+        match |= Q(raw_status__iexact=raw) | Q(raw_status__icontains=raw)
+    with transaction.atomic():
+        orders = {o.pk: o for o in Order.objects.select_for_update().filter(Q(channel=channel) & (match | Q(lines__status=CanonicalStatus.UNKNOWN))).distinct()}
+        lines = list(OrderLine.objects.select_for_update().filter(order__channel=channel).filter(
+            Q(order_id__in=list(orders)) | match
+        ).order_by("pk"))
+        for ln in lines:
+            if ln.order_id not in orders:
+                orders[ln.order_id] = Order.objects.select_for_update().get(pk=ln.order_id)
+        changed_orders, touched, changes = [], [], []
+        for order in orders.values():
+            status = canonical_status(channel.platform, order.raw_status, overrides)
+            if status != order.status:
+                order.status = status
+                changed_orders.append(order)
+                result.status_fixed.append(order.external_id)
+        for ln in lines:
+            status = canonical_status(channel.platform, ln.raw_status, overrides) if ln.raw_status else orders[ln.order_id].status
+            if status == ln.status:
+                continue
+            ln.status = status
+            change = _effect_change(channel, orders[ln.order_id], ln) if ln.sku_id else None
+            if change:
+                changes.append(change)
+            touched.append(ln)
+        result.movements = len(ledger_post(changes))
+        if touched:
+            OrderLine.objects.bulk_update(touched, ["status", "applied_allocated", "applied_deducted", "applied_location", "effect_version"])
+        if changed_orders:
+            Order.objects.bulk_update(changed_orders, ["status"])
+        remote = list(RemoteOrder.objects.select_for_update().filter(Q(channel=channel) & match))
+        for row in remote:
+            row.status = canonical_status(channel.platform, row.raw_status, overrides)
+        if remote:
+            RemoteOrder.objects.bulk_update(remote, ["status"])
+    return result

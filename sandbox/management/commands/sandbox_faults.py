@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand
 from sandbox import services
 from sandbox.management.commands import _common
 
-RATES = ["error_rate", "throttle_rate", "drop_rate", "malformed_rate", "ignore_stock_rate"]
+RATES = ["error_rate", "throttle_rate", "drop_rate", "malformed_rate", "ignore_stock_rate", "unknown_status_rate"]
 
 
 class Command(BaseCommand):
