@@ -98,7 +98,7 @@ def test_status_walk_posts_expected_movements():
 
 
 @pytest.mark.django_db
-def test_cancel_releases_allocation_and_unknown_status_is_refused():
+def test_cancel_releases_allocation_and_an_unknown_status_is_kept_and_held():
     ch = f.channel()
     s = f.sku("SKU-1")
     stock_import(location=ch.location, quantities={s.pk: 4})
@@ -107,8 +107,10 @@ def test_cancel_releases_allocation_and_unknown_status_is_refused():
     level = StockLevel.objects.get(sku=s)
     assert (level.on_hand, level.allocated) == (4, 0)
     result = orders_import(ch, [f.order("O2", "TELEPORTED", 0)])
-    assert result.failed and "TELEPORTED" in result.failed[0][1]
-    assert not ch.orders.filter(external_id="O2").exists()
+    assert not result.failed and "TELEPORTED" in result.issues[0][2]
+    assert ch.orders.get(external_id="O2").status == "unknown"
+    level.refresh_from_db()
+    assert (level.on_hand, level.allocated) == (4, 1)
 
 
 @pytest.mark.django_db
@@ -142,7 +144,7 @@ def test_manual_adjustment_and_count():
 
 
 def test_line_effect_table():
-    from orders.effects import line_effect
+    from orders.effects import Effect, line_effect
 
     assert line_effect("unpaid", 2).allocated == 2
     assert line_effect("unpaid", 2, count_unpaid=False).allocated == 0
@@ -150,5 +152,7 @@ def test_line_effect_table():
     assert line_effect("returned", 2).deducted == 2
     assert line_effect("returned", 2, restock_returns=True).deducted == 0
     assert line_effect("cancelled", 2) == line_effect("cancelled", 9)
+    assert (line_effect("unknown", 2).allocated, line_effect("unknown", 2).deducted) == (2, 0)
+    assert line_effect("unknown", 2, current=Effect(0, 2)) == Effect(0, 2)
     with pytest.raises(ValueError, match="lost"):
         line_effect("lost", 1)

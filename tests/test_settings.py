@@ -32,6 +32,8 @@ def run_manage(*args, **env):
     # What a production machine would not have, including what other tests set for themselves (browser tests: async unsafe).
     drop = {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "OMNISYNC_SANDBOX", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     clean = {k: v for k, v in os.environ.items() if k not in drop}
+    # A developer's .env (written by `make run`) must not stand in for production's variables.
+    clean["OMNISYNC_DOTENV"] = os.devnull + ".absent"
     clean.update(env)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120)
 
@@ -40,6 +42,18 @@ def test_missing_secret_key_with_debug_off_is_an_error():
     result = run_manage("check", DEBUG="0")
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_manage_py_reads_the_local_env_file_that_make_run_writes(tmp_path):
+    local = tmp_path / ".env"
+    local.write_text("DEBUG=1\nOMNISYNC_SANDBOX=1\nSECRET_KEY=local-only-key-for-this-test\n")
+    result = run_manage("shell", "-c", "from django.conf import settings; print(settings.DEBUG, settings.SECRET_KEY)",
+                        OMNISYNC_DOTENV=str(local))
+    assert result.stdout.strip().splitlines()[-1] == "True local-only-key-for-this-test", result.stderr
+    # A variable set in the environment wins over the file.
+    result = run_manage("shell", "-c", "from django.conf import settings; print(settings.DEBUG)",
+                        OMNISYNC_DOTENV=str(local), DEBUG="0", ALLOWED_HOSTS="shop.example.com")
+    assert result.stdout.strip().splitlines()[-1] == "False", result.stderr
 
 
 def test_malformed_value_stops_start_up():

@@ -9,6 +9,7 @@ import pytest
 import requests
 from django.utils import timezone
 
+from channels_app.adapters.shopee import ShopeeAdapter
 from channels_app.models import Channel, RunKind, RunStatus
 from channels_app.runs import run_claim, run_perform, run_request
 from inventory.models import Listing, PushState, Sku
@@ -54,7 +55,9 @@ def test_a_failed_slice_is_a_gap_the_mark_stops_before_it_and_the_next_run_fills
         {"lines": [{"sku": "E-2", "quantity": 1}], "status": "READY_TO_SHIP", "created_at": now - timedelta(days=2, hours=i)} for i in range(3)
     ])
     since = old - timedelta(hours=1)
-    boundary = int((since + timedelta(days=15)).timestamp())
+    window = ShopeeAdapter.max_order_window  # strictly inside Shopee's documented 15 days
+    assert window < timedelta(days=15)
+    boundary = int((since + window).timestamp())
     real_send = requests.adapters.HTTPAdapter.send
 
     def flaky_network(self, request, **kwargs):
@@ -71,7 +74,7 @@ def test_a_failed_slice_is_a_gap_the_mark_stops_before_it_and_the_next_run_fills
     assert first.issues.filter(object_type="slice").exists()
     assert Order.objects.filter(channel=channel).count() == 3
     assert channel.orders_verified_until is not None
-    assert channel.orders_verified_until <= since + timedelta(days=15, seconds=1)
+    assert channel.orders_verified_until <= since + window + timedelta(seconds=1)
 
     monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", real_send)
     second = run(channel, RunKind.DOWNLOAD_ORDERS)  # default window starts at the mark
