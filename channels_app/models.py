@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -82,6 +84,54 @@ class Channel(models.Model):
         return sorted(k for k, v in (self.credentials or {}).items() if v not in (None, ""))
 
 
+class SaleEventQuerySet(models.QuerySet):
+    """The one rule for which sale events apply: on a day (first and last day included), to a channel
+    (named among the event's channels, or every channel when it names none)."""
+
+    def on(self, day):
+        return self.filter(first_day__lte=day, last_day__gte=day)
+
+    def applying_to(self, channel):
+        """`channel` is a Channel, its pk, or an OuterRef to a channel id (inside a subquery)."""
+        ref = channel.pk if isinstance(channel, Channel) else channel
+        return self.filter(Q(channels=ref) | Q(channels__isnull=True))
+
+
+@dataclass(frozen=True)
+class SalePlan:
+    """What the sale events on a day mean for one channel: the most syncs and the largest extra buffer of them."""
+
+    events: tuple = ()
+
+    @property
+    def syncs_per_day(self) -> int:
+        return max((e.syncs_per_day for e in self.events), default=1)
+
+    @property
+    def extra_buffer(self) -> int:
+        return max((e.extra_buffer for e in self.events), default=0)
+
+    @property
+    def event(self):
+        """The event to name on the card: the one asking for the most syncs (then the latest to start)."""
+        return max(self.events, key=lambda e: (e.syncs_per_day, e.first_day, e.pk), default=None)
+
+
+def sale_plan(channel, day, events=None) -> SalePlan:
+    """The sale plan of a channel on a day. `events` (already read for that day, with their channels
+    prefetched) lets a page of cards share one query; without it the plan is read from the database."""
+    if events is None:
+        return SalePlan(tuple(SaleEvent.objects.on(day).applying_to(channel).distinct()))
+    chosen = []
+    for event in events:
+        if not (event.first_day <= day <= event.last_day):
+            continue
+        ids = {c.pk for c in event.channels.all()}
+        if not ids or channel.pk in ids:
+            chosen.append(event)
+    return SalePlan(tuple(chosen))
+
+
 class SaleEvent(models.Model):
     """A big-sale period: more syncs a day and more buffer while it lasts."""
 
@@ -95,6 +145,8 @@ class SaleEvent(models.Model):
     channels = models.ManyToManyField(
         Channel, blank=True, related_name="sale_events", verbose_name=_("channels"), help_text=_("Empty means every channel.")
     )
+
+    objects = SaleEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-first_day"]

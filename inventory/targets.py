@@ -35,13 +35,8 @@ INT = IntegerField()
 
 
 def sale_extra_buffer(today: dt.date):
-    """Largest extra buffer of the sale events on today for the listing's channel (0 if none)."""
-    events = (
-        SaleEvent.objects.filter(first_day__lte=today, last_day__gte=today)
-        .filter(Q(channels=OuterRef("channel_id")) | Q(channels__isnull=True))
-        .order_by("-extra_buffer")
-        .values("extra_buffer")
-    )
+    """Largest extra buffer of the sale events on today for the listing's channel (0 if none): `SalePlan.extra_buffer`."""
+    events = SaleEvent.objects.on(today).applying_to(OuterRef("channel_id")).order_by("-extra_buffer").values("extra_buffer")
     return Coalesce(Subquery(events[:1], output_field=INT), Value(0))
 
 

@@ -10,7 +10,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from channels_app.models import Channel, RunKind, SaleEvent, SyncRun
+from channels_app.models import Channel, RunKind, SyncRun, sale_plan
 from channels_app.runs import run_request, runs_fail_stale
 
 SCHEDULES = {
@@ -30,13 +30,7 @@ def schedules_ensure() -> None:
 
 
 def syncs_per_day(channel: Channel, day: dt.date) -> int:
-    events = SaleEvent.objects.filter(first_day__lte=day, last_day__gte=day)
-    best = 1
-    for ev in events.prefetch_related("channels"):
-        chans = list(ev.channels.all())
-        if not chans or channel in chans:
-            best = max(best, ev.syncs_per_day)
-    return best
+    return sale_plan(channel, day).syncs_per_day
 
 
 def last_slot(channel: Channel, now: dt.datetime) -> dt.datetime:

@@ -9,7 +9,7 @@ from django.db.models import Case, Count, Exists, Max, OuterRef, Q, QuerySet, Su
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from channels_app.models import Channel, RunIssue, RunKind, SaleEvent, SyncRun
+from channels_app.models import Channel, RunIssue, RunKind, SaleEvent, SalePlan, SyncRun, sale_plan
 from inventory.models import Listing, Sku, StockMovement
 from inventory.targets import discrepancies, listings_with_targets
 from omnisync.dashboard.format import money
@@ -27,7 +27,7 @@ class ChannelCard:
     channel: Channel
     last_runs: list[tuple[str, SyncRun | None]]
     active_runs: list[SyncRun]
-    sale_event: SaleEvent | None
+    sale: SalePlan
     expiry_warnings: list[tuple[str, dt.datetime]] = field(default_factory=list)
 
     @property
@@ -37,21 +37,21 @@ class ChannelCard:
         return [(kind, active.get(kind)) for kind in CARD_KINDS]
 
     @property
+    def sale_event(self) -> SaleEvent | None:
+        return self.sale.event
+
+    @property
     def syncs_per_day(self) -> int:
-        return self.sale_event.syncs_per_day if self.sale_event else 1
+        return self.sale.syncs_per_day
+
+    @property
+    def extra_buffer(self) -> int:
+        return self.sale.extra_buffer
 
 
 def sale_events_today(today: dt.date | None = None) -> list[SaleEvent]:
     today = today or timezone.localdate()
-    return list(SaleEvent.objects.filter(first_day__lte=today, last_day__gte=today).prefetch_related("channels"))
-
-
-def _event_for(channel: Channel, events: list[SaleEvent]) -> SaleEvent | None:
-    for event in events:
-        ids = {c.pk for c in event.channels.all()}
-        if not ids or channel.pk in ids:
-            return event
-    return None
+    return list(SaleEvent.objects.on(today).prefetch_related("channels"))
 
 
 def dashboard_cards(channel_ids: list[int] | None = None) -> list[ChannelCard]:
@@ -68,7 +68,8 @@ def dashboard_cards(channel_ids: list[int] | None = None) -> list[ChannelCard]:
     active: dict[int, list[SyncRun]] = {}
     for run in SyncRun.objects.filter(channel_id__in=ids, status__in=("queued", "running"), kind__in=CARD_KINDS).order_by("id"):
         active.setdefault(run.channel_id, []).append(run)
-    events = sale_events_today()
+    today = timezone.localdate()
+    events = sale_events_today(today)
     soon = timezone.now() + TOKEN_WARNING
     cards = []
     for ch in channels:
@@ -80,7 +81,7 @@ def dashboard_cards(channel_ids: list[int] | None = None) -> list[ChannelCard]:
             channel=ch,
             last_runs=[(kind, latest.get((ch.pk, kind))) for kind in CARD_KINDS],
             active_runs=active.get(ch.pk, []),
-            sale_event=_event_for(ch, events),
+            sale=sale_plan(ch, today, events),
             expiry_warnings=warnings,
         ))
     return cards
