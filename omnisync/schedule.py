@@ -11,7 +11,7 @@ import datetime as dt
 from django.utils import timezone
 
 from channels_app.models import Channel, RunKind, SyncRun, sale_plan
-from channels_app.runs import run_request, runs_fail_stale
+from channels_app.runs import runs_fail_stale
 
 SCHEDULES = {
     "omnisync-tick": ("omnisync.schedule.tick", 15),
@@ -63,9 +63,7 @@ def channels_due(now: dt.datetime | None = None) -> list[Channel]:
 
 def tick(now: dt.datetime | None = None) -> int:
     """Queue the routine for every channel that is due; a channel already running it is skipped by the database."""
+    from omnisync.routine import routine_request
+
     runs_fail_stale()
-    queued = 0
-    for ch in channels_due(now):
-        _, created = run_request(ch, RunKind.ROUTINE, trigger="schedule")
-        queued += created
-    return queued
+    return sum(created for _run, created in routine_request(channels_due(now), trigger="schedule"))

@@ -72,7 +72,7 @@ UNDOCUMENTED = {
     "shopee": "PENDING_SELLER_INSPECTION",
     "tiktok": "AWAITING_FULFILLMENT_REVIEW",
     "lazada": "pending_inspection",
-    "woocommerce": "awaiting-pickup",
+    "woocommerce": "awaiting-shipment",
 }
 for _platform, _status in UNDOCUMENTED.items():
     FLOWS[_platform][_status] = [s for s in FLOWS[_platform][next(iter(FLOWS[_platform]))] if s in FLOWS[_platform]][:1]

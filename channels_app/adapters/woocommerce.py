@@ -2,71 +2,144 @@
 
 WooCommerce keys never expire, so there is no token to refresh: over HTTPS
 the keys go in HTTP Basic auth, over plain HTTP every request is signed with
-one-legged OAuth 1.0a (HMAC-SHA256), as WooCommerce requires. Errors come as
-real HTTP statuses, hosts answer 5xx under load, and a page-numbered list
-shifts when an order leaves the filtered set while being read, which the
-order listing detects through the total count and handles by reading again.
+one-legged OAuth 1.0a (HMAC-SHA256), as the REST API documentation
+(Authentication over HTTP) describes. Errors come as real HTTP statuses with
+`{"code": "woocommerce_rest_…", "message", "data": {"status"}}`; hosts answer
+5xx under load. A page-numbered list shifts when an order leaves the filtered
+set while being read, which the order listing detects through the total count
+and handles by reading again.
+
+Orders are listed with WooCommerce's default `status=any`, never a list of
+core statuses: a plugin registers its own statuses (`awaiting-shipment`) and an
+order in one must still reach the POS, with its raw slug. `any` leaves out
+trashed orders, so the window is read a second time with `status=trash`: an
+order moved to the bin must not keep its units allocated for ever.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import secrets
+import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
-from oauthlib import oauth1
+from pydantic import ValidationError
 
-from channels_app.adapters.base import (
-    Adapter,
-    as_list,
-    chunked,
-    from_text_time,
-    to_count,
-    to_decimal,
-    to_int,
+from channels_app.adapters.base import Adapter, chunked
+from channels_app.adapters.schemas import describe, parse, parse_each
+from channels_app.adapters.schemas.woocommerce import (
+    BatchEntry,
+    BatchReply,
+    ErrorBody,
+    Order,
+    OrderHeader,
+    Product,
+    Variation,
+    managed,
 )
 from channels_app.adapters.types import (
     ChannelListing,
     ChannelOrder,
     ChannelOrderLine,
+    OrderProblem,
     PushResult,
     RemoteOrderState,
     StockUpdate,
     TimeSlice,
 )
-from omnisync.lib.http import ApiError, Outgoing, Reply, field_of
+from omnisync.lib.http import ApiError, Outgoing, Reply
 
+#: Codes that concern the whole channel (keys, permissions, store address): a batch stops instead of failing item by item.
 AUTH_CODES = frozenset(
     {
         "woocommerce_rest_authentication_error",
+        "woocommerce_rest_authentication_missing_parameter",
         "woocommerce_rest_cannot_view",
         "woocommerce_rest_cannot_edit",
+        "woocommerce_rest_cannot_create",
         "woocommerce_rest_cannot_batch",
         "rest_forbidden",
+        "rest_no_route",
         "HTTP 401",
         "HTTP 403",
         "missing_credential",
     }
 )
 MAX_RESTARTS = 3
+#: `status=` values the order list is read with: the default (`any`, every registered status but the bin), then the bin.
+ORDER_LISTS: tuple[dict[str, str], ...] = ({}, {"status": "trash"})
+
+
+def pct(text: Any) -> str:
+    """RFC 3986 percent-encoding, as PHP's rawurlencode (the documentation's "percent encode")."""
+    return quote(str(text), safe="-._~")
+
+
+def oauth1_params(
+    method: str,
+    url: str,
+    params: Sequence[tuple[str, Any]],
+    consumer_key: str,
+    consumer_secret: str,
+    *,
+    timestamp: int | None = None,
+    nonce: str | None = None,
+) -> list[tuple[str, str]]:
+    """The `oauth_*` query parameters for one request (one-legged OAuth 1.0a, HMAC-SHA256).
+
+    Base string: METHOD & pct(url without query) & pct(sorted `k=v` pairs
+    joined by `&`), keys and values percent-encoded first; key `secret&`.
+    `oauth_version` is left out, as the documentation asks; the body is not signed.
+    """
+    oauth = [
+        ("oauth_consumer_key", consumer_key),
+        ("oauth_nonce", nonce or secrets.token_hex(16)),
+        ("oauth_signature_method", "HMAC-SHA256"),
+        ("oauth_timestamp", str(int(time.time()) if timestamp is None else timestamp)),
+    ]
+    pairs = sorted((pct(k), pct(v)) for k, v in [*params, *oauth])
+    base = "&".join((method.upper(), pct(url), pct("&".join(f"{k}={v}" for k, v in pairs))))
+    digest = hmac.new(f"{consumer_secret}&".encode(), base.encode(), hashlib.sha256).digest()
+    return [*oauth, ("oauth_signature", base64.b64encode(digest).decode())]
 
 
 def oauth1_signed_url(method: str, url: str, consumer_key: str, consumer_secret: str) -> str:
-    """The URL with one-legged OAuth 1.0a parameters (HMAC-SHA256, key `secret&`) added to its query."""
-    client = oauth1.Client(
-        consumer_key,
-        client_secret=consumer_secret,
-        signature_method=oauth1.SIGNATURE_HMAC_SHA256,
-        signature_type=oauth1.SIGNATURE_TYPE_QUERY,
-    )
-    signed, _headers, _body = client.sign(url, http_method=method.upper())
-    return signed
+    """The URL with the `oauth_*` parameters added to its query (signing what the query already holds)."""
+    parts = urlsplit(url)
+    params = parse_qsl(parts.query, keep_blank_values=True)
+    bare = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+    return f"{bare}?{urlencode([*params, *oauth1_params(method, bare, params, consumer_key, consumer_secret)])}"
 
 
 def gmt(moment: datetime) -> str:
     """WooCommerce reads dates without offset as GMT when `dates_are_gmt=true`."""
     return moment.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat()
+
+
+def error_hint(status: int, code: str) -> str:
+    """What staff should do about one of WooCommerce's error answers."""
+    if status == 401 or code in ("woocommerce_rest_authentication_error", "woocommerce_rest_cannot_view", "missing_credential"):
+        return ("Check the consumer key and secret of the channel (WooCommerce > Settings > Advanced > REST API) "
+                "and enter them again in the admin; retrying will not help")
+    if status == 403 or code in AUTH_CODES:
+        return ("The key's WordPress user may not do this: give the key Read/Write access "
+                "(WooCommerce > Settings > Advanced > REST API); retrying will not help")
+    if code == "rest_no_route":
+        return "Check the channel's API base URL (the store address) and that the store's REST API is reachable"
+    if status == 404:
+        return "That item no longer exists on the store; it is skipped (scan the channel to refresh its listings)"
+    if status == 413:
+        return "Too many objects in one batch; omnisync splits the batch"
+    if status == 429 or status >= 500:
+        return "The store is overloaded; omnisync retries later"
+    if status == 400:
+        return "The store refused the request's parameters; retrying will not help: report this message"
+    return ""
 
 
 class WooCommerceAdapter(Adapter):
@@ -98,20 +171,17 @@ class WooCommerceAdapter(Adapter):
             if https:
                 out.auth = (key, secret)
                 return
-            query = urlencode(out.params, doseq=True)
-            out.url = oauth1_signed_url(out.method, f"{out.url}?{query}" if query else out.url, key, secret)
-            out.params = {}
+            params = [(k, str(v)) for k, v in out.params.items()]
+            out.params = dict([*params, *oauth1_params(out.method, out.url, params, key, secret)])
 
         return sign
 
     def _check(self, reply: Reply) -> None:
-        body = reply.data
         if reply.status < 400:
             return
-        code = str(body.get("code") or f"HTTP {reply.status}") if isinstance(body, dict) else f"HTTP {reply.status}"
-        message = str(body.get("message") or "") if isinstance(body, dict) else ""
-        hint = "Check the consumer key and secret and that the key has read/write access" if code in AUTH_CODES else ""
-        raise ApiError.refused(self.label, code, message, http_status=reply.status, hint=hint)
+        body = ErrorBody.model_validate(reply.data) if isinstance(reply.data, dict) else ErrorBody()
+        code = body.code or f"HTTP {reply.status}"
+        raise ApiError.refused(self.label, code, body.message, http_status=reply.status, hint=error_hint(reply.status, code))
 
     def _call(self, method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None) -> Reply:
         return self.session.request(
@@ -124,7 +194,18 @@ class WooCommerceAdapter(Adapter):
             raise reply.malformed("the body should be a list")
         return reply.data
 
-    def _pages(self, path: str, params: dict[str, Any]) -> Iterator[tuple[Reply, list, int | None]]:
+    @staticmethod
+    def _has_next(reply: Reply, page: int, rows: list, per_page: int) -> bool:
+        """X-WP-TotalPages first, then the Link header's rel="next", then a full page."""
+        pages = reply.headers.get("X-WP-TotalPages")
+        if pages and pages.strip().isdigit():
+            return page < int(pages)
+        link = reply.headers.get("Link")
+        if link is not None:
+            return 'rel="next"' in link
+        return len(rows) >= per_page
+
+    def _pages(self, path: str, params: dict[str, Any]) -> Iterator[tuple[Reply | None, list, int | None]]:
         page = 1
         while True:
             try:
@@ -136,15 +217,20 @@ class WooCommerceAdapter(Adapter):
                 raise
             rows = self._list(reply)
             total = reply.headers.get("X-WP-Total")
-            yield reply, rows, int(total) if total and total.isdigit() else None
-            pages = reply.headers.get("X-WP-TotalPages")
-            if len(rows) < self.per_page or (pages and pages.isdigit() and page >= int(pages)):
+            yield reply, rows, int(total) if total and total.strip().isdigit() else None
+            if not rows or not self._has_next(reply, page, rows, self.per_page):
                 return
             page += 1
 
     # -- orders ----------------------------------------------------------
     def list_order_states(self, time_slice: TimeSlice) -> Iterator[RemoteOrderState]:
-        """Every order modified in the slice, once, read in order of modification.
+        """Every order modified in the slice, once: all registered statuses (`any`), then the bin."""
+        seen: set[str] = set()
+        for extra in ORDER_LISTS:
+            yield from self._order_states(time_slice, extra, seen)
+
+    def _order_states(self, time_slice: TimeSlice, extra: dict[str, str], seen: set[str]) -> Iterator[RemoteOrderState]:
+        """One `status=` reading of the window, in order of modification.
 
         Pages are numbered, so an order that changes while the list is read
         leaves the window and moves every later order one place up: one can
@@ -153,10 +239,10 @@ class WooCommerceAdapter(Adapter):
         modification time, so each restart keeps what was read before it.
         """
         after = time_slice.start - timedelta(seconds=1)  # modified_after is exclusive
-        seen: set[str] = set()
         stalls = 0
         while True:
             params = {
+                **extra,
                 "modified_after": gmt(after),
                 "modified_before": gmt(time_slice.end),
                 "dates_are_gmt": "true",
@@ -171,15 +257,14 @@ class WooCommerceAdapter(Adapter):
                     break
                 first_total = total if first_total is None else first_total
                 for i, raw in enumerate(rows):
-                    where = f"orders[{i}]"
-                    order_id = str(field_of(reply, raw, "id", (int, str), where=where))
-                    updated = self._time(reply, raw, "date_modified_gmt", where)
+                    header = parse(OrderHeader, raw, reply, f"orders[{i}]")
+                    updated = header.date_modified_gmt
                     read_to = updated if read_to is None else max(read_to, updated)
-                    if order_id in seen or updated < time_slice.start:
+                    if header.id in seen or updated < time_slice.start:
                         continue
-                    seen.add(order_id)
-                    self.listed_keep(order_id, (reply, raw, where))  # the list carries full orders
-                    yield RemoteOrderState(order_id, str(field_of(reply, raw, "status", str, where=where)), updated)
+                    seen.add(header.id)
+                    self.listed_keep(header.id, (reply, raw, f"orders[{i}]"))  # the list carries full orders
+                    yield RemoteOrderState(header.id, header.status, updated)
             if not shifted:
                 return
             restart = read_to - timedelta(seconds=1) if read_to is not None else after
@@ -193,53 +278,63 @@ class WooCommerceAdapter(Adapter):
                     )
             after = max(after, restart)
 
-    @staticmethod
-    def _time(reply: Reply, raw: dict, name: str, where: str) -> datetime:
-        value = raw.get(name)
-        if value in (None, "") and name.endswith("_gmt"):
-            value = raw.get(name.removesuffix("_gmt"))
-        return from_text_time(value if value not in (None, "") else field_of(reply, raw, name, where=where), reply, f"{where}.{name}")
+    def fetch_orders(self, external_ids: Sequence[str]) -> Iterator[ChannelOrder | OrderProblem]:
+        """Orders kept from the list, the rest by `include=` (status `any`, then the bin for those not returned).
 
-    def fetch_orders(self, external_ids: Sequence[str]) -> Iterator[ChannelOrder]:
+        An order that does not fit the documented shape is yielded as an
+        `OrderProblem` naming the field; the others of the page still land.
+        """
         missing = []
         for order_id in dict.fromkeys(external_ids):
             kept = self.listed_take(order_id)
             if kept is None:
                 missing.append(order_id)
-            else:
-                yield self._order(*kept)
-        for batch in chunked(missing, self.order_detail_batch):
-            for reply, rows, _total in self._pages("/orders", {"include": ",".join(batch), "status": "any"}):
-                for i, raw in enumerate(rows):
-                    yield self._order(reply, raw, f"orders[{i}]")
+                continue
+            _reply, raw, where = kept
+            try:
+                yield self._order(Order.model_validate(raw))
+            except ValidationError as exc:
+                yield OrderProblem(order_id, f"{describe(exc, where)} (order {order_id})")
+        wanted = [oid for oid in missing if oid.isdigit()]
+        for batch in chunked(wanted, self.order_detail_batch):
+            returned: set[str] = set()
+            for extra in ORDER_LISTS:
+                ask = [oid for oid in batch if oid not in returned]
+                if not ask:
+                    break
+                for reply, rows, _total in self._pages("/orders", {"include": ",".join(ask), "status": extra.get("status", "any")}):
+                    for ident, order, problem in parse_each(Order, rows, reply, "orders", id_field="id"):
+                        if not ident or ident in returned:
+                            continue
+                        returned.add(ident)
+                        yield self._result(ident, order, problem)
 
-    def _order(self, reply: Reply, raw: dict, where: str) -> ChannelOrder:
-        if not isinstance(raw, dict):
-            raise reply.malformed(f"{where} is not an object")
-        lines = []
-        for j, item in enumerate(as_list(raw.get("line_items"), reply, f"{where}.line_items")):
-            iw = f"{where}.line_items[{j}]"
-            variation = to_int(item.get("variation_id") or 0, reply, f"{iw}.variation_id")
-            lines.append(
-                ChannelOrderLine(
-                    line_key=str(field_of(reply, item, "id", (int, str), where=iw)),
-                    seller_sku=str(item.get("sku") or ""),
-                    item_id=str(field_of(reply, item, "product_id", (int, str), where=iw)),
-                    variant_id=str(variation) if variation else "",
-                    quantity=to_count(field_of(reply, item, "quantity", where=iw), reply, f"{iw}.quantity"),
-                    unit_price=to_decimal(item.get("price"), reply, f"{iw}.price"),
-                )
+    def _result(self, order_id: str, order: Order | None, problem: str) -> ChannelOrder | OrderProblem:
+        return self._order(order) if order is not None else OrderProblem(order_id, problem)
+
+    def _order(self, order: Order) -> ChannelOrder:
+        lines = tuple(
+            ChannelOrderLine(
+                line_key=item.id,
+                seller_sku=item.sku or "",
+                item_id=item.product_id,
+                variant_id=item.variation_id if item.variation_id not in (None, "", "0") else "",
+                quantity=item.quantity,
+                unit_price=item.price,
             )
-        billing = raw.get("billing") if isinstance(raw.get("billing"), dict) else {}
+            for item in order.line_items
+        )
+        billing = order.billing
+        buyer = f"{(billing.first_name or '') if billing else ''} {(billing.last_name or '') if billing else ''}".strip()
         return ChannelOrder(
-            external_id=str(field_of(reply, raw, "id", (int, str), where=where)),
-            raw_status=str(field_of(reply, raw, "status", str, where=where)),
-            created_at=self._time(reply, raw, "date_created_gmt", where),
-            updated_at=self._time(reply, raw, "date_modified_gmt", where),
-            currency=str(raw.get("currency") or self.channel.currency or ""),
-            total=to_decimal(raw.get("total"), reply, f"{where}.total"),
-            buyer_name=f"{billing.get('first_name') or ''} {billing.get('last_name') or ''}".strip(),
-            lines=tuple(lines),
+            external_id=order.id,
+            raw_status=order.status,
+            created_at=order.date_created_gmt,
+            updated_at=order.date_modified_gmt,
+            currency=order.currency or self.channel.currency or "",
+            total=order.total,
+            buyer_name=buyer,
+            lines=lines,
         )
 
     # -- listings --------------------------------------------------------
@@ -252,52 +347,49 @@ class WooCommerceAdapter(Adapter):
     def read_listings(self, keys: Sequence[tuple[str, str]]) -> Iterator[ChannelListing]:
         """By product id (`include=`, 100 a page), plus the variations of variable products."""
         wanted = set(keys)
-        for batch in chunked(list(dict.fromkeys(item for item, _ in keys)), self.per_page):
+        ids = [item for item in dict.fromkeys(item for item, _ in keys) if item.isdigit()]
+        for batch in chunked(ids, self.per_page):
             for listing in self._product_listings({"include": ",".join(batch)}):
                 if (listing.item_id, listing.variant_id) in wanted:
                     yield listing
 
     def _product_listings(self, params: dict[str, Any]) -> Iterator[ChannelListing]:
         for reply, rows, _total in self._pages("/products", params):
-            for i, product in enumerate(rows):
-                where = f"products[{i}]"
-                product_id = str(field_of(reply, product, "id", (int, str), where=where))
-                title = str(product.get("name") or "")
-                status = str(product.get("status") or "")
-                updated = self._time(reply, product, "date_modified_gmt", where) if product.get("date_modified_gmt") or product.get("date_modified") else None
-                if product.get("type") == "variable":
-                    yield from self._variations(product_id, title, status, updated)
-                else:
-                    yield ChannelListing(
-                        item_id=product_id,
-                        variant_id="",
-                        seller_sku=str(product.get("sku") or ""),
-                        stock=self._stock(reply, product, where),
-                        title=title,
-                        status=status,
-                        updated_at=updated,
-                    )
-
-    def _variations(self, product_id: str, title: str, status: str, updated: datetime | None) -> Iterator[ChannelListing]:
-        for reply, rows, _total in self._pages(f"/products/{product_id}/variations", {}):
-            for i, variation in enumerate(rows):
-                where = f"variations[{i}]"
+            for i, raw in enumerate(rows):
+                product = parse(Product, raw, reply, f"products[{i}]")
+                if product.type == "variable":
+                    yield from self._variations(product)
+                    continue
                 yield ChannelListing(
-                    item_id=product_id,
-                    variant_id=str(field_of(reply, variation, "id", (int, str), where=where)),
-                    seller_sku=str(variation.get("sku") or ""),
-                    stock=self._stock(reply, variation, where),
-                    title=title,
-                    status=status,
-                    updated_at=updated,
+                    item_id=product.id,
+                    variant_id="",
+                    seller_sku=product.sku or "",
+                    stock=self._stock(product.manage_stock, product.stock_quantity),
+                    title=product.name or "",
+                    status=product.status or "",
+                    updated_at=product.date_modified_gmt,
+                )
+
+    def _variations(self, product: Product) -> Iterator[ChannelListing]:
+        for reply, rows, _total in self._pages(f"/products/{product.id}/variations", {}):
+            for i, raw in enumerate(rows):
+                variation = parse(Variation, raw, reply, f"variations[{i}]")
+                yield ChannelListing(
+                    item_id=product.id,
+                    variant_id=variation.id,
+                    seller_sku=variation.sku or "",
+                    stock=self._stock(variation.manage_stock, variation.stock_quantity),
+                    title=product.name or "",
+                    status=product.status or "",
+                    updated_at=product.date_modified_gmt,
                 )
 
     @staticmethod
-    def _stock(reply: Reply, obj: dict, where: str) -> int | None:
-        value = obj.get("stock_quantity")
-        if value is None or obj.get("manage_stock") is False:
+    def _stock(manage_stock: bool | str | None, quantity: int | None) -> int | None:
+        """The sellable figure; None where WooCommerce does not count stock for the product."""
+        if quantity is None or managed(manage_stock) is False:
             return None
-        return to_count(value, reply, f"{where}.stock_quantity")
+        return quantity
 
     # -- stock -----------------------------------------------------------
     def push_stock(self, updates: Sequence[StockUpdate]) -> list[PushResult]:
@@ -312,32 +404,49 @@ class WooCommerceAdapter(Adapter):
         return [results[(u.item_id, u.variant_id)] for u in updates]
 
     def _push_batch(self, group: Sequence[StockUpdate]) -> list[PushResult]:
+        """One batch call; a store that caps batches lower than 100 answers 413, and the batch is split."""
         variations = bool(group[0].variant_id)
-        path = f"/products/{group[0].item_id}/variations/batch" if variations else "/products/batch"
-        payload = {"update": [{"id": int(u.variant_id if variations else u.item_id), "stock_quantity": max(0, int(u.quantity))} for u in group]}
-        reply = self._call("POST", path, json=payload)
-        answers: dict[str, dict] = {}
-        body = reply.data if isinstance(reply.data, dict) else {}
-        for entry in as_list(body.get("update"), reply, "update"):
-            if isinstance(entry, dict) and entry.get("id") is not None:
-                answers[str(entry["id"])] = entry
-        results = []
-        for u in group:
-            key = u.variant_id if variations else u.item_id
-            answer = answers.get(key)
-            if answer is None:
-                results.append(PushResult(u.item_id, u.variant_id, False, "WooCommerce's answer did not mention this product; the stock may not have changed"))
-                continue
-            error = answer.get("error")
-            if isinstance(error, dict):
-                results.append(
-                    PushResult(u.item_id, u.variant_id, False, f"WooCommerce refused the stock: {error.get('code', '')} ({error.get('message', '')})")
-                )
-            elif answer.get("manage_stock") is False:
-                results.append(PushResult(u.item_id, u.variant_id, False, "WooCommerce does not manage stock for this product; turn on \u201cManage stock\u201d"))
-            else:
-                results.append(PushResult(u.item_id, u.variant_id, True))
+        key_of = (lambda u: u.variant_id) if variations else (lambda u: u.item_id)
+        bad = [u for u in group if not key_of(u).isdigit()]
+        good = [u for u in group if key_of(u).isdigit()]
+        results = [PushResult(u.item_id, u.variant_id, False, "WooCommerce ids are numbers; scan the channel again") for u in bad]
+        if not good:
+            return results
+        path = f"/products/{good[0].item_id}/variations/batch" if variations else "/products/batch"
+        payload = {"update": [{"id": int(key_of(u)), "stock_quantity": max(0, int(u.quantity))} for u in good]}
+        try:
+            reply = self._call("POST", path, json=payload)
+        except ApiError as err:
+            if err.http_status == 413 and len(good) > 1:
+                half = len(good) // 2
+                return results + self._push_batch(good[:half]) + self._push_batch(good[half:])
+            raise
+        body = parse(BatchReply, reply.data, reply) if isinstance(reply.data, dict) else BatchReply()
+        answers: dict[str, BatchEntry] = {}
+        for ident, entry, _problem in parse_each(BatchEntry, body.update, reply, "update", id_field="id"):
+            if entry is not None and entry.id is not None:
+                answers[entry.id] = entry
+            elif ident:
+                answers.setdefault(ident, BatchEntry(id=ident))
+        for u in good:
+            results.append(self._push_result(u, answers.get(key_of(u))))
         return results
+
+    @staticmethod
+    def _push_result(u: StockUpdate, answer: BatchEntry | None) -> PushResult:
+        if answer is None:
+            return PushResult(u.item_id, u.variant_id, False, "WooCommerce's answer did not mention this product; the stock may not have changed")
+        if answer.error is not None:
+            code = answer.error.code or ""
+            hint = (
+                "the product no longer exists on the store: scan the channel again"
+                if code.endswith("_invalid_id")
+                else "check the product on the store"
+            )
+            return PushResult(u.item_id, u.variant_id, False, f"WooCommerce refused the stock: {code} ({answer.error.message or ''}); {hint}")
+        if managed(answer.manage_stock) is False:
+            return PushResult(u.item_id, u.variant_id, False, "WooCommerce does not manage stock for this product; turn on \u201cManage stock\u201d")
+        return PushResult(u.item_id, u.variant_id, True)
 
     # -- connection ------------------------------------------------------
     def check_connection(self) -> str:
@@ -345,4 +454,4 @@ class WooCommerceAdapter(Adapter):
         self._list(reply)
         total = reply.headers.get("X-WP-Total")
         host = urlsplit(self.base_url).netloc
-        return f"WooCommerce store {host}" + (f": {total} products" if total else "")
+        return f"WooCommerce store {host}" + (f": {total} products" if total and total.strip().isdigit() else "")

@@ -7,6 +7,7 @@ urlpatterns = [
     path("channels/<int:pk>/stats/", views.channel_stats, name="channel_stats"),
     path("channels/<int:pk>/inventory-preview/", views.inventory_preview, name="inventory_preview"),
     path("jobs/start/", views.job_start, name="job_start"),
+    path("jobs/routine-all/", views.routine_all_start, name="routine_all_start"),
     path("jobs/download-orders/", views.download_start, name="download_start"),
     path("orders/mismatches/", views.MismatchesView.as_view(), name="mismatches"),
     path("orders/", views.OrdersView.as_view(), name="orders"),

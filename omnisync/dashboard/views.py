@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from channels_app.models import Channel, RunKind, SyncRun
@@ -25,6 +27,7 @@ from omnisync.dashboard.filters import (
 )
 from omnisync.dashboard.forms import DownloadOrdersForm, JobForm
 from omnisync.lib.listview import FilteredTableView
+from omnisync.routine import routine_request
 from orders.models import Order
 
 RUN_JOBS = "channels_app.run_jobs"
@@ -68,8 +71,25 @@ def job_start(request):
     form = JobForm(request.POST)
     if not form.is_valid():
         return HttpResponse(_("That job cannot be started: %(errors)s") % {"errors": form.errors.as_text()}, status=400)
-    run, _created = run_request(form.cleaned_data["channel"], form.cleaned_data["kind"], params=form.params(), user=request.user)
+    channel, kind = form.cleaned_data["channel"], form.cleaned_data["kind"]
+    if kind == RunKind.ROUTINE:
+        [(run, _created)] = routine_request([channel], user=request.user)
+    else:
+        run, _created = run_request(channel, kind, params=form.params(), user=request.user)
     return _run_response(request, run)
+
+
+@require_POST
+def routine_all_start(request):
+    """Run routine on every active channel: one plan, step by step across them (see omnisync.routine)."""
+    _require_run_jobs(request)
+    results = routine_request(list(Channel.objects.filter(active=True).order_by("name")), user=request.user)
+    started = sum(created for _run, created in results)
+    messages.success(request, ngettext(
+        "The routine started on %(n)s channel: scan, then download orders, then update inventory.",
+        "The routine started on %(n)s channels: every channel is scanned, then every channel's orders are downloaded, then stock is pushed.",
+        started) % {"n": started})
+    return redirect("dashboard")
 
 
 def download_start(request):

@@ -75,16 +75,24 @@ class JobCommand(BaseCommand):
     def job_params(self, options) -> dict:
         return {}
 
+    def request(self, channels, params, queue) -> tuple[list[tuple[SyncRun, bool]], list[SyncRun | None]]:
+        """Create one run per channel; (runs with whether each is new, the claimed ones to perform here)."""
+        results, claimed = [], []
+        for ch in channels:
+            run, created = run_request(ch, self.kind, params=params, trigger="command", queue=queue)
+            if created and not queue:
+                claimed.append(run_claim(run.pk))
+            results.append((run, created))
+        return results, claimed
+
     def handle(self, *args, **options):
         params = self.job_params(options)
         channels = channels_resolve(options["channel"], options["all"])
-        runs, claimed = [], []
-        for ch in channels:
-            run, created = run_request(ch, self.kind, params=params, trigger="command", queue=options["queue"])
+        results, claimed = self.request(channels, params, options["queue"])
+        runs = []
+        for run, created in results:
             if not created:
-                self.stderr.write(f"{ch.name}: a {run.get_kind_display()} run is already active (#{run.pk}); not starting another.")
-            elif not options["queue"]:
-                claimed.append(run_claim(run.pk))
+                self.stderr.write(f"{run.channel.name}: a {run.get_kind_display()} run is already active (#{run.pk}); not starting another.")
             runs.append(run)
         self.perform([r for r in claimed if r is not None])
         for run in runs:

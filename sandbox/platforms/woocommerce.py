@@ -8,12 +8,22 @@ HTTP). Nonces are not remembered. The sandbox store runs on UTC, so local and
 GMT dates are the same. Throttling is answered the way hosts do it: HTTP 503
 with Retry-After. A variable product's own stock is not managed, so a batch
 update that sets it fails for that product (`woocommerce_rest_product_stock_not_managed`, assumed).
+
+Order statuses: the core ones (`wc_get_order_statuses()`, plus the block
+checkout's `checkout-draft`) and the statuses plugins register through the
+`wc_order_statuses` filter. The sandbox has no per-shop field for those, so
+every shop registers `CUSTOM_STATUSES` (a plugin's `awaiting-shipment`).
+They are returned without `wc-`, accepted by `status=`, and, like in
+WooCommerce, move no stock: an order keeps whatever its last core status took
+(`set_custom_status`). `status=` accepts only `any`, `trash` and registered
+statuses; anything else is answered as WordPress validates an enum argument:
+HTTP 400 `rest_invalid_param`.
 """
 
 import base64
 import math
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, unquote, urlencode
 
 from django.db import transaction
@@ -21,12 +31,35 @@ from django.db.models import Q
 from django.utils import timezone
 
 from sandbox import faults, services
-from sandbox.models import Item, Order, Shop, Variant
+from sandbox.models import Item, Order, OrderStatusChange, Shop, Variant
 from sandbox.platforms.base import ApiError, Platform, json_response, money
 from sandbox.signing import oauth1_sign, same
 
 MAX_SKEW = 15 * 60
 BATCH_LIMIT = 100
+#: wc_get_order_statuses() without the `wc-` prefix, and the block checkout's draft status.
+CORE_STATUSES = ("pending", "processing", "on-hold", "completed", "cancelled", "refunded", "failed", "checkout-draft")
+#: Statuses a plugin registers on every sandbox shop (no Shop field holds them).
+CUSTOM_STATUSES = ("awaiting-shipment",)
+
+
+def registered_statuses(shop=None) -> tuple[str, ...]:
+    """Every order status the shop knows: core and plugin-registered."""
+    return CORE_STATUSES + CUSTOM_STATUSES
+
+
+def set_custom_status(order: Order, status: str, at=None) -> Order:
+    """Move an order to a plugin's status: history and update time change, stock does not (WooCommerce's rule)."""
+    if status not in CUSTOM_STATUSES:
+        raise ValueError(f"{status!r} is not a status registered on the sandbox WooCommerce shops")
+    at = services.whole_seconds(at or timezone.now())
+    if at <= order.updated_at:
+        at = order.updated_at + timedelta(seconds=1)
+    with transaction.atomic():
+        order.status, order.updated_at = status, at
+        order.save(update_fields=["status", "updated_at"])
+        OrderStatusChange.objects.create(order=order, status=status, at=at)
+    return order
 
 
 def _local(dt):
@@ -222,6 +255,10 @@ def orders(request, shop):
         if value is not None:
             qs = qs.filter(**{lookup: value})
     statuses = [s for s in (p.get("status") or "any").split(",") if s]
+    allowed = ("any", "trash", *registered_statuses(shop))
+    for i, status in enumerate(statuses):
+        if status not in allowed:
+            raise woo.param_error(f"status[{i}] is not one of {', '.join(allowed)}.", "status")
     if "any" in statuses:
         qs = qs.exclude(status="trash")
     else:

@@ -51,11 +51,11 @@ def test_an_unknown_status_keeps_the_units_a_line_already_holds_or_took(woo):
     assert level(woo) == (7, 2)
     moved = StockMovement.objects.count()
 
-    orders_import(woo, [f.order("W1", "awaiting-pickup", 5, lines=(("SKU-1", 2),)), f.order("W2", "awaiting-pickup", 5, lines=(("SKU-1", 3),))])
+    orders_import(woo, [f.order("W1", "awaiting-ship2", 5, lines=(("SKU-1", 2),)), f.order("W2", "awaiting-ship2", 5, lines=(("SKU-1", 3),))])
     assert level(woo) == (7, 2)  # processing → custom still holds its 2; completed → custom stays deducted
     assert StockMovement.objects.count() == moved
 
-    orders_import(woo, [f.order("W3", "awaiting-pickup", 5, lines=(("SKU-1", 1),))])
+    orders_import(woo, [f.order("W3", "awaiting-ship2", 5, lines=(("SKU-1", 1),))])
     assert level(woo) == (7, 3)  # a cancelled order that moves to an unknown status is held again
 
 

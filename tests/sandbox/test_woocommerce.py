@@ -4,6 +4,7 @@ import requests
 
 from sandbox import services
 from sandbox.models import Item, Variant
+from sandbox.platforms import woocommerce
 from tests.sandbox.conftest import add_orders
 
 
@@ -90,3 +91,39 @@ def test_stock_rule_follows_woocommerce(make_shop):
     services.order_set_status(order, "cancelled")
     mug.refresh_from_db()
     assert mug.stock == 50
+
+
+def test_status_filter_accepts_only_any_trash_and_registered_statuses(make_shop, client_for):
+    shop = make_shop("woocommerce")
+    orders = add_orders(shop, 2, status="processing")
+    woocommerce.set_custom_status(orders[0], "awaiting-shipment")
+    api = client_for(shop)
+    for status in ("any", "trash", "processing", "on-hold", "checkout-draft", "awaiting-shipment", "processing,awaiting-shipment"):
+        assert api.get("orders", {"status": status}).status_code == 200, status
+    custom = api.get("orders", {"status": "awaiting-shipment"}).json()
+    assert [o["id"] for o in custom] == [int(orders[0].order_id)] and custom[0]["status"] == "awaiting-shipment"
+    assert {o["status"] for o in api.get("orders").json()} == {"processing", "awaiting-shipment"}
+    bad = api.get("orders", {"status": "wc-awaiting-shipment"})
+    assert bad.status_code == 400
+    body = bad.json()
+    assert body["code"] == "rest_invalid_param" and body["data"]["status"] == 400 and "status" in body["data"]["params"]
+    assert api.get("orders", {"status": "shipped"}).status_code == 400
+
+
+def test_a_custom_status_moves_no_stock(make_shop):
+    shop = make_shop("woocommerce")
+    mug = Variant.objects.get(shop=shop, seller_sku="MUG-1")
+    held = services.order_create(shop, [{"sku": "MUG-1", "quantity": 5}])
+    services.order_set_status(held, "processing")
+    woocommerce.set_custom_status(held, "awaiting-shipment")
+    mug.refresh_from_db()
+    assert mug.stock == 45, "processing took the units; the plugin's status keeps them taken"
+    waiting = services.order_create(shop, [{"sku": "MUG-1", "quantity": 3}])
+    woocommerce.set_custom_status(waiting, "awaiting-shipment")
+    mug.refresh_from_db()
+    assert mug.stock == 45, "pending took nothing; the plugin's status takes nothing either"
+    services.order_set_status(held, "cancelled")
+    mug.refresh_from_db()
+    assert mug.stock == 50
+    assert [h.status for h in held.history.all()] == ["pending", "processing", "awaiting-shipment", "cancelled"]
+    assert woocommerce.registered_statuses() == (*woocommerce.CORE_STATUSES, "awaiting-shipment")
