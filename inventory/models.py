@@ -8,18 +8,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from channels_app.models import Location
 
-class Location(models.Model):
-    code = models.CharField(_("code"), max_length=30, unique=True)
-    name = models.CharField(_("name"), max_length=100)
-
-    class Meta:
-        ordering = ["code"]
-        verbose_name = _("location")
-        verbose_name_plural = _("locations")
-
-    def __str__(self) -> str:
-        return self.name
+__all__ = ["Listing", "Location", "MovementReason", "PushState", "Sku", "StockLevel", "StockMovement", "WarehouseLink"]
 
 
 class Sku(models.Model):

@@ -69,7 +69,7 @@ class OrderLine(models.Model):
     applied_allocated = models.PositiveIntegerField(_("allocated by this line"), default=0)
     applied_deducted = models.PositiveIntegerField(_("deducted by this line"), default=0)
     applied_location = models.ForeignKey(
-        "inventory.Location", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "channels_app.Location", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     effect_version = models.PositiveIntegerField(default=0)
 

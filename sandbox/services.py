@@ -319,6 +319,7 @@ def orders_create_bulk(shop: Shop, specs: list[dict], *, allow_oversell: bool = 
     for v in variants:
         by_sku.setdefault(v.seller_sku, v)
     by_pk = {v.pk: v for v in variants}
+    by_vid = {v.variant_id: v for v in variants}
     now = whole_seconds(timezone.now())
     n_lines = sum(len(s["lines"]) for s in specs)
     first = allocate_ids(len(specs) + n_lines)
@@ -341,10 +342,11 @@ def orders_create_bulk(shop: Shop, specs: list[dict], *, allow_oversell: bool = 
             taken = flows.stock_taken_after(platform, status, taken, creating=i == 0)
         if taken:
             for variant, qty, _ in resolved:
-                if not allow_oversell and available[variant.pk] < qty:
-                    raise SandboxError(f"not enough stock of {variant.seller_sku} ({available[variant.pk]} < {qty})")
-                available[variant.pk] -= qty
-                stock_delta[variant.pk] -= qty
+                for pk, units in stock_parts(variant, qty, by_vid).items():
+                    if not allow_oversell and available[pk] < units:
+                        raise SandboxError(f"not enough stock of {by_pk[pk].seller_sku} ({available[pk]} < {units})")
+                    available[pk] -= units
+                    stock_delta[pk] -= units
         created_at, updated_at = history[0][1], history[-1][1]
         order_id, number = _order_ids(platform, next(counter), created_at)
         order = Order(shop=shop, order_id=order_id, number=number, status=history[-1][0], currency=shop.currency,
@@ -371,6 +373,43 @@ def orders_create_bulk(shop: Shop, specs: list[dict], *, allow_oversell: bool = 
         OrderStatusChange.objects.bulk_create(changes, batch_size=500)
         _apply_stock_delta(stock_delta, now)
     return orders
+
+
+#: A line's own status that means its units went back on sale (TikTok line cancel, Lazada unit cancel).
+LINE_CANCELLED = {"CANCELLED", "canceled", "cancelled"}
+
+
+def stock_parts(variant: Variant, quantity: int, by_variant_id: dict | None = None) -> dict[int, int]:
+    """Which variants' stock a sale of `quantity` moves: the variant itself, or a combined listing's components."""
+    if not variant.components:
+        return {variant.pk: quantity}
+    if by_variant_id is None:
+        ids = [int(c["variant_id"]) for c in variant.components]
+        by_variant_id = {v.variant_id: v for v in Variant.objects.filter(shop_id=variant.shop_id, variant_id__in=ids)}
+    parts: dict[int, int] = defaultdict(int)
+    for c in variant.components:
+        part = by_variant_id.get(int(c["variant_id"]))
+        if part is not None:
+            parts[part.pk] += quantity * int(c.get("count", 1))
+    return dict(parts)
+
+
+def order_line_cancel(line: OrderLine, status: str, at: datetime | None = None) -> OrderLine:
+    """Cancel one line on its own: its units (a combo's components) go back on sale; the order moves on."""
+    order = line.order
+    if line.status in LINE_CANCELLED:
+        return line
+    at = whole_seconds(at or timezone.now())
+    if at <= order.updated_at:
+        at = order.updated_at + timedelta(seconds=1)
+    with transaction.atomic():
+        if order.stock_taken and line.sold_variant is not None:
+            _apply_stock_delta(stock_parts(line.sold_variant, line.quantity), at)
+        line.status = status
+        line.save(update_fields=["status"])
+        Order.objects.filter(pk=order.pk).update(updated_at=at)
+        order.updated_at = at
+    return line
 
 
 def _apply_stock_delta(delta: dict, now: datetime) -> None:
@@ -403,9 +442,10 @@ def order_set_status(order: Order, status: str, at: datetime | None = None) -> O
         if taken != order.stock_taken:
             sign = -1 if taken else 1
             delta = defaultdict(int)
-            for line in order.lines.all():
-                if line.sold_variant_id is not None:
-                    delta[line.sold_variant_id] += sign * line.quantity
+            for line in order.lines.select_related("sold_variant"):
+                if line.sold_variant is not None and line.status not in LINE_CANCELLED:
+                    for pk, units in stock_parts(line.sold_variant, line.quantity).items():
+                        delta[pk] += sign * units
             _apply_stock_delta(delta, at)
         order.status, order.updated_at, order.stock_taken = status, at, taken
         order.save(update_fields=["status", "updated_at", "stock_taken"])
@@ -446,7 +486,8 @@ def shops_json(base_url: str) -> list[dict]:
             auth = ""
         elif shop.platform == "tiktok":
             creds = {"app_key": shop.app_key, "app_secret": shop.app_secret, "access_token": access,
-                     "refresh_token": refresh, "shop_cipher": shop.shop_cipher}
+                     "refresh_token": refresh, "shop_cipher": shop.shop_cipher,
+                     "service_id": "7" + derived_secret("tiktok", shop.pk, "service_id", length=15)}
             auth = f"{base}/sandbox/tiktok-auth"
         elif shop.platform == "lazada":
             creds = {"app_key": shop.app_key, "app_secret": shop.app_secret, "access_token": access, "refresh_token": refresh}

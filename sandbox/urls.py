@@ -22,6 +22,7 @@ urlpatterns = [
     path("shopee/api/v2/auth/token/get", shopee.token_get),
     path("shopee/api/v2/auth/access_token/get", shopee.access_token_get),
     path("shopee/api/v2/shop/get_shop_info", shopee.get_shop_info, name="shopee-shop-info"),
+    path("shopee/api/v2/shop/get_warehouse_detail", shopee.get_warehouse_detail, name="shopee-warehouse-detail"),
     path("shopee/api/v2/order/get_order_list", shopee.get_order_list),
     path("shopee/api/v2/order/get_order_detail", shopee.get_order_detail),
     path("shopee/api/v2/product/get_item_list", shopee.get_item_list),
@@ -38,6 +39,8 @@ urlpatterns = [
     path("tiktok/order/202309/orders", tiktok.orders_detail),
     path("tiktok/product/202502/products/search", tiktok.products_search),
     path("tiktok/product/202309/products/<str:product_id>/inventory/update", tiktok.inventory_update),
+    path("tiktok/product/202309/inventory/search", tiktok.inventory_search),
+    path("tiktok/logistics/202309/warehouses", tiktok.warehouses),
     # Lazada — /sandbox/lazada stands for https://api.lazada.co.id/rest, /sandbox/lazada-auth for https://auth.lazada.com/rest
     path("lazada-auth/oauth/authorize", auth_pages.lazada_authorize, name="lazada-auth"),
     path("lazada-auth/auth/token/create", lazada.token_create),
@@ -49,6 +52,9 @@ urlpatterns = [
     path("lazada/orders/items/get", lazada.orders_items_get),
     path("lazada/products/get", lazada.products_get),
     path("lazada/product/price_quantity/update", lazada.price_quantity_update),
+    path("lazada/product/item/get", lazada.product_item_get),
+    path("lazada/product/stock/sellable/update", lazada.sellable_update),
+    path("lazada/product/stock/sellable/adjust", lazada.sellable_adjust),
     # WooCommerce — /sandbox/woocommerce is the store root
     path("woocommerce/", store_root, name="woocommerce-root"),
     re_path(r"^woocommerce/wp-json/wc/v3/system_status/?$", woocommerce.system_status, name="woocommerce-status"),

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 def ensure_groups() -> None:
     """The roles come from a data migration; a transactional test's flush removes them, so make them again."""
     if Group.objects.filter(name__in=["viewers", "operators", "administrators"]).count() != 3:
-        importlib.import_module("channels_app.migrations.0003_groups").create_groups(apps, None)
+        importlib.import_module("omnisync.migrations.0003_groups").create_groups(apps, None)
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ def documented_statuses():
     # The docs' sample line status TO_SHIP is not in TikTok's list ("accept unknowns"): it must not be required.
     found["tiktok"] = set(re.findall(r"`([A-Z_]+)`", tiktok)) - {"TO_SHIP"}
     lazada = sections["lazada"].split("**No order-level status:**")[1].split("**Listings.**")[0]
-    found["lazada"] = set(re.findall(r"`([a-z_]+)`", lazada))
+    found["lazada"] = set(re.findall(r"`([a-z0-9_]+)`", lazada))
     woo = sections["woocommerce"].split("Statuses: ")[1].split(", plus any")[0]
     found["woocommerce"] = set(re.findall(r"`([a-z-]+)`", woo))
     return found

@@ -5,11 +5,19 @@ Lazada signs the path plus every parameter (business ones and the XML
 list pages by offset, which stops at 5,000 and shifts when an order changes
 while being paged, so the adapter sorts by update time and moves the time
 bound forward instead of trusting the offset (see `list_order_states`).
+
 Orders have no status of their own and no quantity: each unit is one item
 with its own status. Each unit becomes one line keyed by its order item id,
 so a unit that is cancelled or returned on its own keeps its line and gets
 exactly its own stock effect; the order's status is the sorted distinct item
-statuses joined by ",".
+statuses joined by ",". Items carry no item id: a line names its listing by
+`sku_id` (the variant id) alone.
+
+Stock is pushed as SELLABLE quantity (/product/stock/sellable/update): the
+total that price_quantity/update sets also counts units Lazada holds for
+unpaid and unshipped orders, so pushing the POS figure there would offer
+those units twice (or be refused below the held figure). Replies are parsed
+by the schemas in `schemas/lazada.py`.
 """
 
 from __future__ import annotations
@@ -25,38 +33,72 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.utils import timezone
+from pydantic import ValidationError
 
-from channels_app.adapters.base import (
-    Adapter,
-    as_list,
-    chunked,
-    from_text_time,
-    to_count,
-    to_decimal,
-    to_int,
+from channels_app.adapters.base import Adapter, chunked
+from channels_app.adapters.schemas import Count, Doc, Text, describe, parse, parse_each
+from channels_app.adapters.schemas.lazada import (
+    ListedOrder,
+    OrderHeader,
+    OrderItems,
+    OrderPage,
+    Product,
+    ProductPage,
+    StockDetail,
 )
 from channels_app.adapters.types import (
     ChannelListing,
     ChannelOrder,
     ChannelOrderLine,
+    OrderProblem,
     PushResult,
     RemoteOrderState,
     StockUpdate,
     TimeSlice,
     TokenSet,
 )
-from omnisync.lib.http import ApiError, Outgoing, Reply, dig, field_of
+from omnisync.lib.http import ApiError, Outgoing, Reply
 
-TRANSIENT_CODES = frozenset({"901", "E901", "ApiCallLimit", "ServiceTimeout", "ServiceUnavailable", "SYSTEM_ERROR", "InternalError"})
+#: Lazada is busy: wait and try again (901 "request too frequent", internal errors the docs say to retry).
+TRANSIENT_CODES = frozenset({
+    "901", "E901", "ApiCallLimit", "ServiceTimeout", "ServiceUnavailable", "SYSTEM_ERROR", "InternalError",
+    "6", "E006", "1000", "513", "E513",
+})
+#: The access token is no longer valid: refresh once and retry.
 EXPIRED_TOKEN_CODES = frozenset({"IllegalAccessToken"})
+#: The whole channel is misconfigured: stop instead of failing item by item.
+CHANNEL_WIDE_CODES = frozenset({
+    "IllegalAccessToken", "IllegalRefreshToken", "IncompleteSignature", "InvalidApiKey", "InvalidAppKey",
+    "MissingParameter", "missing_credential",
+})
+#: One or more order ids of /orders/items/get are not this seller's (the whole call fails).
+BAD_ORDER_ID_CODES = frozenset({"E037", "37"})
+#: Too many SKUs in one stock call (E204, 4171) or an internal error the docs tie to batch size (513).
+TOO_MANY_SKUS = frozenset({"E204", "204", "4171", "513", "E513"})
+#: Refusals about one SKU's stock; in a group the group is split to find the SKU.
+SKU_REFUSALS = frozenset({"4170", "212", "4225", "501", "E501"})
+#: An item id that is not (or no longer) this seller's, in /product/item/get.
+ITEM_GONE = frozenset({"207", "E207", "208", "E208", "EDIT_ITEM_NOT_BELONG_SELLER"})
 HINTS = {
     "IllegalAccessToken": "Authorise the channel again in the admin if this persists",
-    "IncompleteSignature": "Check the app key and app secret",
-    "InvalidApiKey": "Check the app key",
+    "IllegalRefreshToken": "Authorise the channel again in the admin",
+    "IncompleteSignature": "Check the app key and app secret in the admin",
+    "InvalidApiKey": "Check the app key in the admin",
+    "InvalidAppKey": "Check the app key in the admin",
+    "MissingParameter": "omnisync sent an incomplete request; report this with the request id",
+}
+REASONS = {
+    "4170": "a Lazada campaign is running: this SKU's stock may only go up until it ends. Raise the POS stock or push again after the campaign",
+    "212": "Lazada refused a sellable stock below zero (or below the stock locked by a campaign)",
+    "4225": "Global Plus (semi-hosted) item: change its stock in Lazada's Global Selling Portal",
 }
 MAX_OFFSET = 5000
 #: Times the order list may shift under one read before the slice is left for the next run.
 MAX_SHIFTS = 5
+#: SKUs per stock call. The docs allow 50 but recommend 20, and tie the sporadic internal error
+#: 513 to larger batches; 20 keeps a refused batch's split short and stays far below the
+#: 50 inventory calls per second a seller may make.
+SKUS_PER_CALL = 20
 
 
 def lazada_sign(app_secret: str, path: str, params: dict[str, Any]) -> str:
@@ -67,6 +109,15 @@ def lazada_sign(app_secret: str, path: str, params: dict[str, Any]) -> str:
 
 def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+class TokenReply(Doc):
+    access_token: Text
+    refresh_token: Text = ""
+    expires_in: Count
+    refresh_expires_in: Count | None = None
+    country: str = ""
+    country_user_info: list[dict] | None = None
 
 
 class LazadaAdapter(Adapter):
@@ -80,10 +131,10 @@ class LazadaAdapter(Adapter):
     rate_per_second = 20.0
     rate_burst = 40
     expired_token_codes = EXPIRED_TOKEN_CODES
-    channel_wide_codes = frozenset({"IllegalAccessToken", "IncompleteSignature", "InvalidApiKey", "missing_credential"})
+    channel_wide_codes = CHANNEL_WIDE_CODES
     order_page_size = 100
     listing_page_size = 50
-    skus_per_call = 50
+    skus_per_call = SKUS_PER_CALL
 
     # -- transport -------------------------------------------------------
     def _signer(self, base_params: dict[str, Any], body_params: dict[str, Any] | None, seller: bool):
@@ -102,7 +153,13 @@ class LazadaAdapter(Adapter):
 
         return sign
 
-    def _check(self, allow_detail: bool = False):
+    def _check(self, keep: bool):
+        """Raise for Lazada's error envelope; with `keep`, refusals about the request's content come back to the caller.
+
+        Throttling, expired tokens and channel-wide problems always raise:
+        the caller cannot do anything about them item by item.
+        """
+
         def check(reply: Reply) -> None:
             body = reply.data
             if not isinstance(body, dict):
@@ -110,7 +167,7 @@ class LazadaAdapter(Adapter):
             code = str(body.get("code", "0"))
             if code == "0":
                 return
-            if allow_detail and isinstance(body.get("detail"), list) and body["detail"]:
+            if keep and code not in TRANSIENT_CODES and code not in CHANNEL_WIDE_CODES:
                 return
             raise ApiError.refused(
                 self.label,
@@ -124,7 +181,7 @@ class LazadaAdapter(Adapter):
         return check
 
     def _call(self, method: str, path: str, params: dict[str, Any] | None = None, *, base: str | None = None,
-              seller: bool = True, allow_detail: bool = False) -> Reply:
+              seller: bool = True, keep: bool = False) -> Reply:
         params = {k: v for k, v in (params or {}).items() if v is not None}
         body_params = params if method == "POST" else None
         query = {} if method == "POST" else params
@@ -136,7 +193,7 @@ class LazadaAdapter(Adapter):
                 path=path,
                 params=query,
                 sign=self._signer(query, body_params, seller),
-                check=self._check(allow_detail),
+                check=self._check(keep),
             )
 
         return self.with_token(once) if seller else once()
@@ -144,6 +201,10 @@ class LazadaAdapter(Adapter):
     @staticmethod
     def _rid(reply: Reply) -> str:
         return str(reply.data.get("request_id") or "") if isinstance(reply.data, dict) else ""
+
+    @staticmethod
+    def _code(reply: Reply) -> str:
+        return str(reply.data.get("code", "0")) if isinstance(reply.data, dict) else "0"
 
     # -- orders ----------------------------------------------------------
     def list_order_states(self, time_slice: TimeSlice) -> Iterator[RemoteOrderState]:
@@ -177,19 +238,22 @@ class LazadaAdapter(Adapter):
                         "limit": self.order_page_size,
                     },
                 )
-                data = dig(reply, reply.data, "data", dict, request_id=self._rid(reply))
-                orders = as_list(data.get("orders"), reply, "data.orders")
-                page_total = data.get("countTotal", data.get("count"))
+                rid = self._rid(reply)
+                page = parse(OrderPage, reply.data.get("data"), reply, "data", request_id=rid)
+                if page.orders is not None and not isinstance(page.orders, list):
+                    raise reply.malformed("field data.orders should be a list", rid)
+                orders = page.orders or []
+                page_total = page.countTotal if page.countTotal is not None else page.count
                 last_updated = None
                 for i, raw in enumerate(orders):
-                    where = f"data.orders[{i}]"
-                    order_id = str(field_of(reply, raw, "order_id", (str, int), where=where))
-                    last_updated = from_text_time(field_of(reply, raw, "updated_at", where=where), reply, f"{where}.updated_at")
-                    if order_id in seen:
+                    listed = parse(ListedOrder, raw, reply, f"data.orders[{i}]", request_id=rid)
+                    last_updated = listed.updated_at
+                    if listed.order_id in seen:
                         continue
-                    seen.add(order_id)
-                    self.listed_keep(order_id, raw)  # the header (dates, price) fetch_orders needs
-                    yield RemoteOrderState(order_id, self._joined_statuses(reply, raw, where), last_updated)
+                    seen.add(listed.order_id)
+                    self.listed_keep(listed.order_id, raw)  # the header (dates, price) fetch_orders needs
+                    statuses = ",".join(sorted({s for s in listed.statuses if s}))
+                    yield RemoteOrderState(listed.order_id, statuses, listed.updated_at)
                 if total is not None and page_total is not None and page_total != total:
                     shifts += 1
                     if shifts > MAX_SHIFTS:
@@ -214,159 +278,260 @@ class LazadaAdapter(Adapter):
                     )
             bound = restart_from
 
-    @staticmethod
-    def _joined_statuses(reply: Reply, raw: dict, where: str) -> str:
-        statuses = as_list(raw.get("statuses"), reply, f"{where}.statuses")
-        return ",".join(sorted({str(s) for s in statuses if s not in (None, "")}))
+    def fetch_orders(self, external_ids: Sequence[str]) -> Iterator[ChannelOrder | OrderProblem]:
+        """Orders with their units, 50 per call; a batch Lazada refuses for one bad id is split to find it.
 
-    def fetch_orders(self, external_ids: Sequence[str]) -> Iterator[ChannelOrder]:
-        for batch in chunked(list(dict.fromkeys(external_ids)), self.order_detail_batch):
-            ids = [int(i) if str(i).isdigit() else i for i in batch]
-            reply = self._call("GET", "/orders/items/get", {"order_ids": "[" + ",".join(str(i) for i in ids) + "]"})
-            entries = as_list(dig(reply, reply.data, "data", list, request_id=self._rid(reply)), reply, "data")
-            for i, entry in enumerate(entries):
-                where = f"data[{i}]"
-                order_id = str(field_of(reply, entry, "order_id", (str, int), where=where))
-                items = as_list(entry.get("order_items"), reply, f"{where}.order_items")
-                header = self.listed_take(order_id) or self._header(order_id)
-                yield self._order(reply, order_id, header, items, where)
+        Lazada fails the whole /orders/items/get call when any id is wrong or
+        another seller's (E037) and says nothing about which: the batch is
+        halved until the bad ids stand alone, so the good orders still land
+        (a clean batch costs one call; one bad id among 50 about a dozen). A
+        bad id comes back as an `OrderProblem`, as does an order whose reply
+        does not fit the documented shape.
+        """
+        wanted = list(dict.fromkeys(str(i) for i in external_ids))
+        good = [i for i in wanted if i.isdigit()]
+        for order_id in wanted:
+            if not order_id.isdigit():
+                yield OrderProblem(order_id, f"Lazada order ids are numbers; {order_id!r} cannot be looked up")
+        for batch in chunked(good, self.order_detail_batch):
+            yield from self._fetch_batch(list(batch))
 
-    def _header(self, order_id: str) -> dict:
+    def _fetch_batch(self, ids: list[str]) -> Iterator[ChannelOrder | OrderProblem]:
+        try:
+            reply = self._call("GET", "/orders/items/get", {"order_ids": "[" + ",".join(ids) + "]"})
+        except ApiError as err:
+            if err.code not in BAD_ORDER_ID_CODES:
+                raise
+            if len(ids) == 1:
+                yield OrderProblem(ids[0], (
+                    f"Lazada does not know order {ids[0]} for this shop (E037: one or more order id in the list are "
+                    "incorrect). It may belong to another seller account or be mistyped: check it in Lazada Seller Center"
+                ))
+                return
+            middle = len(ids) // 2
+            yield from self._fetch_batch(ids[:middle])
+            yield from self._fetch_batch(ids[middle:])
+            return
+        rid = self._rid(reply)
+        asked = set(ids)
+        data = reply.data.get("data")
+        for order_id, entry, problem in parse_each(OrderItems, data, reply, "data", id_field="order_id", request_id=rid):
+            if entry is None:
+                if not order_id:
+                    raise reply.malformed(problem, rid)
+                yield OrderProblem(order_id, f"Lazada's answer for order {order_id} does not fit: {problem}")
+                continue
+            if entry.order_id not in asked:
+                continue
+            header = self.listed_take(entry.order_id)
+            if header is None:
+                header = self._header(entry.order_id)
+            try:
+                yield self._order(entry, header)
+            except ValueError as exc:
+                yield OrderProblem(entry.order_id, f"Lazada's answer for order {entry.order_id} does not fit: {exc}")
+
+    def _header(self, order_id: str) -> Any:
         """One order's header (dates, price) when it was not met in this run's order list."""
         try:
-            reply = self._call("GET", "/order/get", {"order_id": int(order_id) if order_id.isdigit() else order_id})
+            reply = self._call("GET", "/order/get", {"order_id": order_id})
         except ApiError as err:
             if err.transient or err.code in self.channel_wide_codes:
                 raise
-            return {}
-        data = reply.data.get("data") if isinstance(reply.data, dict) else None
-        return data if isinstance(data, dict) else {}
+            return None
+        return reply.data.get("data") if isinstance(reply.data, dict) else None
 
-    def _order(self, reply: Reply, order_id: str, header: dict, items: list, where: str) -> ChannelOrder:
+    def _order(self, entry: OrderItems, raw_header: Any) -> ChannelOrder:
+        """One order from its units and its header.
+
+        Total = price − voucher + shipping_fee from the header, Lazada's
+        documented formula for what the buyer paid. Without a header (the
+        order was not in this run's list and /order/get failed) the total is
+        the sum of the units' paid prices, shipping not included, and the
+        dates come from the units.
+        """
+        header: OrderHeader | None = None
+        if isinstance(raw_header, dict) and raw_header:
+            try:
+                header = OrderHeader.model_validate(raw_header)
+            except ValidationError as exc:
+                raise ValueError(describe(exc, f"order {entry.order_id} header")) from None
         lines: list[ChannelOrderLine] = []
-        statuses: set[str] = set()
-        item_times: list[datetime] = []
         currency = ""
-        for j, item in enumerate(items):
-            iw = f"{where}.order_items[{j}]"
-            if not isinstance(item, dict):
-                raise reply.malformed(f"{iw} is not an object")
-            sku_id = str(item.get("sku_id") or item.get("shop_sku") or field_of(reply, item, "sku", str, where=iw))
-            status = str(field_of(reply, item, "status", str, where=iw))
-            unit_id = field_of(reply, item, "order_item_id", (int, str), where=iw)
-            statuses.add(status)
-            currency = currency or str(item.get("currency") or "")
-            if item.get("updated_at"):
-                item_times.append(from_text_time(item["updated_at"], reply, f"{iw}.updated_at"))
+        for item in entry.order_items:
+            price = item.paid_price if item.paid_price is not None else (item.item_price or Decimal(0))
+            currency = currency or item.currency
             lines.append(ChannelOrderLine(
-                line_key=str(unit_id),
-                seller_sku=str(item.get("sku") or ""),
-                item_id=str(item.get("product_id") or item.get("item_id") or ""),
-                variant_id=sku_id,
+                line_key=item.order_item_id,
+                seller_sku=item.sku,
+                item_id="",
+                variant_id=item.sku_id,
                 quantity=1,
-                unit_price=to_decimal(item.get("paid_price", item.get("item_price")), reply, f"{iw}.paid_price").quantize(Decimal("0.01")),
-                raw_status=status,
+                unit_price=price.quantize(Decimal("0.01")),
+                raw_status=item.status.strip().lower(),
             ))
-        hw = f"order {order_id}"
-        updated = (
-            from_text_time(header["updated_at"], reply, f"{hw}.updated_at")
-            if header.get("updated_at")
-            else max(item_times, default=None)
-        )
-        created = from_text_time(header["created_at"], reply, f"{hw}.created_at") if header.get("created_at") else None
-        if updated is None or created is None:
-            first = next((it for it in items if isinstance(it, dict) and it.get("created_at")), None)
-            created = created or (from_text_time(first["created_at"], reply, f"{hw}.created_at") if first else None)
-            if created is None or updated is None:
-                raise reply.malformed(f"order {order_id} has no created_at/updated_at in the order list or its items")
-        total = (
-            to_decimal(header.get("price"), reply, f"{hw}.price")
-            if header.get("price") not in (None, "")
-            else sum((line.unit_price * line.quantity for line in lines), Decimal(0))
-        )
+        created = header.created_at if header else None
+        updated = header.updated_at if header else None
+        item_created = [i.created_at for i in entry.order_items if i.created_at]
+        item_updated = [i.updated_at for i in entry.order_items if i.updated_at]
+        created = created or min(item_created, default=None)
+        updated = updated or max(item_updated, default=None) or created
+        if created is None or updated is None:
+            raise ValueError(f"order {entry.order_id} has no created_at/updated_at in the order list or its items")
+        if header is not None and header.price is not None:
+            total = header.price - header.voucher + header.shipping_fee
+        else:
+            total = sum((line.unit_price for line in lines), Decimal(0))
+        buyer = " ".join(p for p in (header.customer_first_name, header.customer_last_name) if p) if header else ""
         return ChannelOrder(
-            external_id=order_id,
-            raw_status=",".join(sorted(statuses)),
+            external_id=entry.order_id,
+            raw_status=",".join(sorted({line.raw_status for line in lines if line.raw_status})),
             created_at=created,
             updated_at=updated,
             currency=currency or self.channel.currency or "",
-            total=total,
-            buyer_name=" ".join(str(header.get(k) or "") for k in ("customer_first_name", "customer_last_name")).strip(),
+            total=total.quantize(Decimal("0.01")),
+            buyer_name=buyer,
             lines=tuple(lines),
         )
 
     # -- listings --------------------------------------------------------
     def list_listings(self, changed_since: datetime | None = None) -> Iterator[ChannelListing]:
+        """Every SKU, built from `filter=all` (sold-out is a filter of its own: `live` would miss it)."""
         offset = 0
         while True:
             params: dict[str, Any] = {"filter": "all", "limit": self.listing_page_size, "offset": offset}
             if changed_since is not None:
                 params["update_after"] = iso(changed_since)
             reply = self._call("GET", "/products/get", params)
-            data = dig(reply, reply.data, "data", dict, request_id=self._rid(reply))
-            products = as_list(data.get("products"), reply, "data.products")
-            for i, product in enumerate(products):
-                yield from self._product_listings(reply, product, f"data.products[{i}]")
+            page = parse(ProductPage, reply.data.get("data"), reply, "data", request_id=self._rid(reply))
+            products = page.products or []
+            for product in products:
+                yield from self.product_listings(product)
             offset += len(products)
-            total = data.get("total_products")
             if not products or len(products) < self.listing_page_size:
                 return
-            if total is not None and offset >= to_int(total, reply, "data.total_products"):
+            if page.total_products is not None and offset >= page.total_products:
                 return
 
-    def _product_listings(self, reply: Reply, product: dict, where: str) -> Iterator[ChannelListing]:
-        item_id = str(field_of(reply, product, "item_id", (str, int), where=where))
-        attributes = product.get("attributes") if isinstance(product.get("attributes"), dict) else {}
-        updated = None
-        if product.get("updated_time"):
-            updated = from_text_time(product["updated_time"], reply, f"{where}.updated_time")
-        for k, sku in enumerate(as_list(product.get("skus"), reply, f"{where}.skus")):
-            sw = f"{where}.skus[{k}]"
-            stock = sku.get("quantity", sku.get("Available")) if isinstance(sku, dict) else None
+    @staticmethod
+    def product_listings(product: Product) -> Iterator[ChannelListing]:
+        """One listing per SKU: stock = sellable, held = withhold + occupy, per-warehouse sellable.
+
+        `sellableQuantity` of `multiWarehouseInventories` is what buyers can
+        order (campaign locks are part of it, not on top: the inventory guide).
+        Without it the docs' examples show `Available` (= `quantity`) equal to
+        sellable, so that is the fallback, and held stock is then unknown.
+        """
+        name = str((product.attributes or {}).get("name") or "")
+        for sku in product.skus:
+            warehouses = sku.multiWarehouseInventories or []
+            stock = None
+            held = None
+            per_warehouse: tuple[tuple[str, int], ...] = ()
+            if warehouses:
+                figures = [(w.warehouseCode, w.sellableQuantity if w.sellableQuantity is not None else (w.quantity or 0))
+                           for w in warehouses]
+                stock = sum(q for _, q in figures)
+                held = sum(w.withholdQuantity + w.occupyQuantity for w in warehouses)
+                if len(figures) > 1 or figures[0][0] not in ("", "dropshipping"):
+                    per_warehouse = tuple(figures)
+            elif sku.Available is not None:
+                stock = sku.Available
+            elif sku.quantity is not None:
+                stock = sku.quantity
             yield ChannelListing(
-                item_id=item_id,
-                variant_id=str(field_of(reply, sku, "SkuId", (str, int), where=sw)),
-                seller_sku=str(sku.get("SellerSku") or ""),
-                stock=to_count(stock, reply, f"{sw}.quantity") if stock is not None else None,
-                title=str(attributes.get("name") or ""),
-                status=str(product.get("status") or ""),
-                updated_at=updated,
+                item_id=product.item_id,
+                variant_id=sku.SkuId,
+                seller_sku=sku.SellerSku,
+                stock=stock,
+                title=name,
+                status=product.status,
+                updated_at=product.updated_time,
+                warehouse_stock=per_warehouse,
+                held=held,
             )
+
+    def read_listings(self, keys: Sequence[tuple[str, str]]) -> Iterator[ChannelListing]:
+        """A push's read-back: one /product/item/get per distinct item, not the whole catalogue."""
+        wanted = set(keys)
+        for item_id in dict.fromkeys(item for item, _ in keys):
+            try:
+                reply = self._call("GET", "/product/item/get", {"item_id": item_id})
+            except ApiError as err:
+                if err.code in ITEM_GONE:
+                    continue
+                raise
+            product = parse(Product, reply.data.get("data"), reply, "data", request_id=self._rid(reply))
+            for listing in self.product_listings(product):
+                if (listing.item_id, listing.variant_id) in wanted or (item_id, listing.variant_id) in wanted:
+                    yield listing
 
     # -- stock -----------------------------------------------------------
     def push_stock(self, updates: Sequence[StockUpdate]) -> list[PushResult]:
-        return self.push_in_groups(list(chunked(list(updates), self.skus_per_call)), self._push_batch)
+        return self.push_in_groups(list(chunked(list(updates), self.skus_per_call)), self._push_group)
 
     @staticmethod
     def stock_payload(updates: Sequence[StockUpdate]) -> str:
-        skus = "".join(
-            "<Sku>"
-            f"<ItemId>{html.escape(u.item_id)}</ItemId>"
-            f"<SkuId>{html.escape(u.variant_id)}</SkuId>"
-            f"<SellerSku>{html.escape(u.seller_sku)}</SellerSku>"
-            f"<Quantity>{max(0, int(u.quantity))}</Quantity>"
-            "</Sku>"
-            for u in updates
-        )
-        return f'<?xml version="1.0" encoding="UTF-8" ?><Request><Product><Skus>{skus}</Skus></Product></Request>'
+        """UpdateSellableQuantity's XML: one figure, or every warehouse of a multi-warehouse listing."""
+        skus = []
+        for u in updates:
+            head = (f"<ItemId>{html.escape(u.item_id)}</ItemId><SkuId>{html.escape(u.variant_id)}</SkuId>"
+                    f"<SellerSku>{html.escape(u.seller_sku)}</SellerSku>")
+            if u.warehouses:
+                body = "".join(
+                    f"<MultiWarehouseInventory><WarehouseCode>{html.escape(str(code))}</WarehouseCode>"
+                    f"<SellableQuantity>{max(0, int(qty))}</SellableQuantity></MultiWarehouseInventory>"
+                    for code, qty in u.warehouses
+                )
+                skus.append(f"<Sku>{head}<MultiWarehouseInventories>{body}</MultiWarehouseInventories></Sku>")
+            else:
+                skus.append(f"<Sku>{head}<SellableQuantity>{max(0, int(u.quantity))}</SellableQuantity></Sku>")
+        return f'<?xml version="1.0" encoding="UTF-8" ?><Request><Product><Skus>{"".join(skus)}</Skus></Product></Request>'
 
-    def _push_batch(self, group: Sequence[StockUpdate]) -> list[PushResult]:
-        reply = self._call("POST", "/product/price_quantity/update", {"payload": self.stock_payload(group)}, allow_detail=True)
+    def _push_group(self, group: Sequence[StockUpdate]) -> list[PushResult]:
+        """Push one group; a refusal of the group as a whole is split until it names single SKUs.
+
+        Too many SKUs (E204, 4171, 513) halves the group. A refusal that is
+        about one SKU's stock (4170 campaign, 212, 4225, 501 without detail)
+        halves it too, so the other SKUs still land; alone, the SKU is
+        refused with the reason. Per-SKU `detail[]` entries are matched by
+        sku_id, then seller_sku.
+        """
+        reply = self._call("POST", "/product/stock/sellable/update", {"payload": self.stock_payload(group)}, keep=True)
+        body = reply.data
+        code = self._code(reply)
+        details = self._details(reply)
+        if code != "0" and not details:
+            if code in TOO_MANY_SKUS or code in SKU_REFUSALS:
+                if len(group) > 1:
+                    middle = len(group) // 2
+                    return self._push_group(group[:middle]) + self._push_group(group[middle:])
+                reason = REASONS.get(code) or f"Lazada refused the stock ({code}: {body.get('message') or 'refused'})"
+                return [PushResult(group[0].item_id, group[0].variant_id, False, reason)]
+            raise ApiError.refused(self.label, code, str(body.get("message") or ""), request_id=self._rid(reply),
+                                   hint=HINTS.get(code, ""))
+        by_id = {d.sku_id: d for d in details if d.sku_id}
+        by_sku = {d.seller_sku: d for d in details if d.seller_sku}
+        results = []
+        for u in group:
+            entry = by_id.get(u.variant_id) or by_sku.get(u.seller_sku)
+            if entry is None:
+                results.append(PushResult(u.item_id, u.variant_id, True))
+                continue
+            said = entry.message or body.get("message") or entry.code or "refused"
+            field = f" ({entry.field})" if entry.field else ""
+            reason = f"{REASONS[entry.code]} (Lazada{field}: {said})" if entry.code in REASONS else f"Lazada refused the stock{field}: {said}"
+            results.append(PushResult(u.item_id, u.variant_id, False, reason))
+        return results
+
+    def _details(self, reply: Reply) -> list[StockDetail]:
         body = reply.data
         detail = body.get("detail")
         if not isinstance(detail, list) and isinstance(body.get("data"), dict):
             detail = body["data"].get("detail")
-        failed: dict[str, str] = {}
-        for entry in detail if isinstance(detail, list) else []:
-            if isinstance(entry, dict):
-                key = str(entry.get("seller_sku") or entry.get("SellerSku") or entry.get("sku_id") or "")
-                field = f" ({entry['field']})" if entry.get("field") else ""
-                failed[key] = f"Lazada refused the stock{field}: {entry.get('message') or body.get('message') or 'refused'}"
-        results = []
-        for u in group:
-            reason = failed.get(u.seller_sku) or failed.get(u.variant_id)
-            results.append(PushResult(u.item_id, u.variant_id, reason is None, reason or ""))
-        return results
+        if not isinstance(detail, list):
+            return []
+        return [parse(StockDetail, d, reply, f"detail[{i}]", request_id=self._rid(reply)) for i, d in enumerate(detail)]
 
     # -- connection and authorisation ----------------------------------
     def check_connection(self) -> str:
@@ -390,19 +555,16 @@ class LazadaAdapter(Adapter):
     def _token_call(self, path: str, params: dict[str, str]) -> TokenSet:
         reply = self._call("POST", path, params, base=self.auth_url, seller=False)
         body = reply.data
-        source = body if body.get("access_token") else (body.get("data") if isinstance(body.get("data"), dict) else body)
+        source = body if body.get("access_token") else body.get("data")
+        tokens = parse(TokenReply, source, reply, "body", request_id=self._rid(reply))
         now = timezone.now()
-        access = dig(reply, source, "access_token", str)
-        refresh = dig(reply, source, "refresh_token", str)
-        expires_in = to_int(dig(reply, source, "expires_in"), reply, "expires_in")
-        refresh_in = source.get("refresh_expires_in")
-        refresh_at = now + timedelta(seconds=to_int(refresh_in, reply, "refresh_expires_in")) if refresh_in not in (None, "") else None
+        refresh_at = now + timedelta(seconds=tokens.refresh_expires_in) if tokens.refresh_expires_in is not None else None
         extra: dict[str, Any] = {"authorization_expires_at": refresh_at}
-        users = source.get("country_user_info")
-        if isinstance(users, list) and users and isinstance(users[0], dict):
+        users = tokens.country_user_info or []
+        if users and isinstance(users[0], dict):
             extra["seller_id"] = str(users[0].get("seller_id") or "")
-            extra["country"] = str(users[0].get("country") or source.get("country") or "")
-        return TokenSet(access, refresh, now + timedelta(seconds=expires_in), refresh_at, extra)
+            extra["country"] = str(users[0].get("country") or tokens.country or "")
+        return TokenSet(tokens.access_token, tokens.refresh_token, now + timedelta(seconds=tokens.expires_in), refresh_at, extra)
 
     def exchange_code(self, params: dict[str, str]) -> TokenSet:
         code = params.get("code") or ""
@@ -412,3 +574,4 @@ class LazadaAdapter(Adapter):
 
     def refresh_tokens(self) -> TokenSet | None:
         return self._token_call("/auth/token/refresh", {"refresh_token": self.credential("refresh_token")})
+

@@ -6,6 +6,18 @@ carries no update time, so the adapter reads the update time from the detail
 endpoint (50 orders a call) rather than guess it: the sync engine compares
 update times to tell a stale order from a current one. Refresh tokens are
 single use, which is why the token refresh in `base` locks the channel row.
+
+Error codes come module-prefixed (`common.error_auth`, `product.error_param`)
+and one code means several things: `error_auth` is an expired access token,
+a spent refresh token, a missing API permission or a refused stock update,
+told apart only by `message`. `classify` reads the part after the last dot,
+then the message, and decides what the caller does (MARKETPLACES.md
+"Envelope"): refresh the token and retry once, ask staff to authorise the
+channel again, retry later, or refuse without retrying.
+
+Replies are validated by the schemas in `schemas/shopee.py`, written from
+the API reference; an order detail that does not fit becomes an
+`OrderProblem` for that order alone.
 """
 
 from __future__ import annotations
@@ -14,39 +26,59 @@ import hashlib
 import hmac
 import math
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
-from typing import Any, ClassVar
+from decimal import Decimal
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
-from channels_app.adapters.base import (
-    Adapter,
-    as_list,
-    chunked,
-    from_epoch,
-    to_count,
-    to_decimal,
-    to_int,
-)
+from channels_app.adapters.base import Adapter, chunked
+from channels_app.adapters.schemas import parse, parse_each
+from channels_app.adapters.schemas import shopee as doc
 from channels_app.adapters.types import (
     ChannelListing,
     ChannelOrder,
     ChannelOrderLine,
+    OrderProblem,
     PushResult,
     RemoteOrderState,
     StockUpdate,
     TimeSlice,
     TokenSet,
 )
-from omnisync.lib.http import ApiError, Outgoing, Reply, dig, field_of
+from omnisync.lib.http import ApiError, Outgoing, Reply
 
-TRANSIENT_CODES = frozenset({"error_server", "error_inner", "error_system_busy", "error_too_many_request", "error_busy"})
+T = TypeVar("T")
+
+#: What the caller does about an error (the `action` attribute of the ApiError the adapter raises).
+REFRESH = "refresh"  # refresh the access token and retry once
+REAUTHORISE = "reauthorise"  # the shop must authorise the app again
+SUSPENDED = "suspended"  # Shopee suspended the shop
+RETRY = "retry"  # Shopee is busy: retry later with backoff
+REFUSED = "refused"  # fix the request; retrying the same one cannot help
+
+EXPIRED_TOKEN_CODES = frozenset({"invalid_acceess_token", "invalid_access_token"})
+REAUTHORISE_CODES = frozenset({"refresh_token_expired", "shop_access_expired", "error_shop_refresh_token", "shop_no_linked", "invalid_code"})
+RETRY_CODES = frozenset({"error_server", "error_inner", "error_system_busy", "error_network", "error_too_many_request", "error_busy"})
 PARTIAL_STOCK_FAILURE = "error_busi_update_stock_failed"
+NOT_MULTI_WAREHOUSE = "error_not_in_whitelist"
+#: A fresh authorisation lasts at most this long; used only when the shop info cannot be read right after it.
 AUTHORISATION_DAYS = 365
 #: Reads of one multi-page order list, looking for orders a shifting list hid, before leaving the slice for the next run.
 MAX_PASSES = 4
+
+REAUTHORISE_HINT = "Authorise the channel again in the admin (the channel's Authorise button)"
+LINK_LOCATIONS = (
+    "this Shopee shop keeps stock in several locations and the channel has not linked them to POS locations: "
+    "link the shop's locations to POS locations in the admin (Admin → Channel warehouses), then update the inventory again"
+)
+RESERVED_HINT = (
+    "Shopee holds units of this listing for a promotion and the stock cannot go below them: "
+    "lower the promotion stock in Seller Centre or wait for the promotion to end"
+)
 
 
 def shopee_sign(partner_key: str, partner_id: str | int, path: str, timestamp: int, access_token: str = "", shop_id: str | int = "") -> str:
@@ -55,29 +87,81 @@ def shopee_sign(partner_key: str, partner_id: str | int, path: str, timestamp: i
     return hmac.new(partner_key.encode(), base.encode(), hashlib.sha256).hexdigest()
 
 
+def base_code(code: str) -> str:
+    """`common.error_auth` → `error_auth`: Shopee prefixes codes with the module that raised them."""
+    return (code or "").rsplit(".", 1)[-1].strip().lower()
+
+
+def classify(code: str, message: str = "", http_status: int | None = None) -> tuple[str, bool, str]:
+    """(action, concerns the whole channel, what staff should do) for one Shopee error."""
+    name = base_code(code)
+    text = " ".join((message or "").lower().split())
+    if http_status == 429 or name in RETRY_CODES:
+        if name == "error_inner" and "location" in text:
+            return REFUSED, False, "Check the shop's locations: link them to POS locations in the admin (Admin → Channel warehouses)"
+        return RETRY, False, "Shopee is busy; the run retries later"
+    if name in EXPIRED_TOKEN_CODES:
+        return REFRESH, True, ""
+    if name in REAUTHORISE_CODES:
+        return REAUTHORISE, True, REAUTHORISE_HINT
+    if name == "shop_banned":
+        return SUSPENDED, True, "Shopee has suspended this shop: resolve it in Seller Centre; syncing resumes once the shop is active"
+    if name == "error_auth":
+        if "access_token" in text or "access token" in text:
+            return REFRESH, True, ""
+        if "refresh_token" in text or "refresh token" in text:
+            return REAUTHORISE, True, REAUTHORISE_HINT
+        if "no permission to current api" in text:
+            return REFUSED, True, "The app has no permission for this call: enable it for the app in the Shopee Open Platform console"
+        if "partner" in text or "shopid" in text or "shop_id" in text:
+            return REFUSED, True, "Check the channel's partner id and shop id, or authorise the channel again in the admin"
+        if "reserved stock" in text or "reserve stock" in text:
+            return REFUSED, False, RESERVED_HINT
+        if "location" in text:
+            return REFUSED, False, "Link the shop's locations to POS locations in the admin (Admin → Channel warehouses)"
+        return REFUSED, False, ""
+    if name == "error_sign":
+        return REFUSED, True, "Check the partner id and partner key"
+    if name == "error_permission":
+        return REFUSED, True, "The app has no permission for this shop or call: check the app in the Shopee Open Platform console"
+    if name == "error_param":
+        if "timestamp" in text:
+            return REFUSED, True, "Check this server's clock: Shopee refuses requests more than 5 minutes off"
+        if "partner_id" in text or "shop_id" in text:
+            return REFUSED, True, "Check the channel's partner id and shop id"
+        return REFUSED, False, ""
+    return REFUSED, False, ""
+
+
 class ShopeeAdapter(Adapter):
     platform = "shopee"
     label = "Shopee"
-    max_order_window = timedelta(days=15)
+    #: The documented limit is 15 days (`order.order_list_invalid_time` beyond it); a day's margin keeps
+    #: rounding of the bounds to whole seconds and clock differences well inside it.
+    max_order_window = timedelta(days=14)
     order_detail_batch = 50
     token_refresh_margin = timedelta(minutes=30)
     credential_names = ("partner_id", "partner_key", "shop_id", "access_token", "refresh_token")
     secret_names = ("partner_id", "partner_key")
     rate_per_second = 10.0
     rate_burst = 20
-    expired_token_codes = frozenset({"error_auth", "invalid_acceess_token", "invalid_access_token"})
-    channel_wide_codes = frozenset({"error_auth", "error_sign", "error_permission", "missing_credential"})
+    expired_token_codes = EXPIRED_TOKEN_CODES
+    channel_wide_codes = frozenset({"error_sign", "error_permission", "missing_credential"}) | REAUTHORISE_CODES
     list_page_size = 100
     listing_page_size = 100
     item_info_batch = 50
     stock_models_per_call = 50
     listing_statuses: ClassVar[tuple[str, ...]] = ("NORMAL", "UNLIST")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._location_ids: tuple[str, ...] | None = None
+
     # -- transport -------------------------------------------------------
     def _api_path(self, path: str) -> str:
         return "/api/v2/" + path.lstrip("/")
 
-    def _signer(self, api_path: str, shop: bool):
+    def _signer(self, api_path: str, shop: bool, token: tuple[str, str] | None = None):
         partner_id = self.credential("partner_id")
         partner_key = self.credential("partner_key")
 
@@ -86,11 +170,10 @@ class ShopeeAdapter(Adapter):
             out.params["partner_id"] = int(partner_id) if partner_id.isdigit() else partner_id
             out.params["timestamp"] = ts
             if shop:
-                token = self.credential("access_token")
-                shop_id = self.credential("shop_id")
-                out.params["access_token"] = token
-                out.params["shop_id"] = int(shop_id) if shop_id.isdigit() else shop_id
-                out.params["sign"] = shopee_sign(partner_key, partner_id, api_path, ts, token, shop_id)
+                access, shop_id = token or (self.credential("access_token"), self.credential("shop_id"))
+                out.params["access_token"] = access
+                out.params["shop_id"] = int(shop_id) if str(shop_id).isdigit() else shop_id
+                out.params["sign"] = shopee_sign(partner_key, partner_id, api_path, ts, access, shop_id)
             else:
                 out.params["sign"] = shopee_sign(partner_key, partner_id, api_path, ts)
 
@@ -101,27 +184,25 @@ class ShopeeAdapter(Adapter):
             body = reply.data
             if not isinstance(body, dict):
                 raise reply.malformed("the body is not an object")
-            code = str(body.get("error") or "")
-            if not code or code in allow:
+            envelope = parse(doc.Envelope, body, reply)
+            code = envelope.error or ""
+            if not code or base_code(code) in allow:
                 return
-            request_id = str(body.get("request_id") or "")
-            hint = ""
-            if code == "error_auth":
-                hint = "Authorise the channel again in the admin if this persists"
-            elif code == "error_sign":
-                hint = "Check the partner id and partner key"
-            raise ApiError.refused(
-                self.label,
-                str(code),
-                str(body.get("message") or ""),
-                request_id=request_id,
-                transient=code in TRANSIENT_CODES,
-                hint=hint,
+            message = envelope.message or ""
+            action, channel_wide, hint = classify(code, message, reply.status)
+            err = ApiError.refused(
+                self.label, code, message, request_id=envelope.request_id or "", transient=action == RETRY, hint=hint,
             )
+            err.code = base_code(code)
+            err.action = action
+            err.channel_wide = channel_wide
+            raise err
 
         return check
 
-    def _call(self, method: str, path: str, *, params=None, json=None, shop: bool = True, allow=frozenset()) -> Reply:
+    def _call(self, method: str, path: str, *, params=None, json=None, shop: bool = True, allow=frozenset(),
+              token: tuple[str, str] | None = None) -> Reply:
+        """One call; shop calls run through `with_token` unless they carry an explicit (access token, shop id)."""
         api_path = self._api_path(path)
 
         def once() -> Reply:
@@ -131,17 +212,47 @@ class ShopeeAdapter(Adapter):
                 path=api_path,
                 params=params,
                 json=json,
-                sign=self._signer(api_path, shop),
+                sign=self._signer(api_path, shop, token),
                 check=self._check(allow),
             )
 
-        if shop:
+        if shop and token is None:
             return self.with_token(once)
         return once()
 
     @staticmethod
-    def _response(reply: Reply) -> dict:
-        return dig(reply, reply.data, "response", dict, request_id=str(reply.data.get("request_id") or ""))
+    def _response(reply: Reply) -> Any:
+        response = reply.data.get("response")
+        if not isinstance(response, dict):
+            raise reply.malformed("field response is missing or not an object", str(reply.data.get("request_id") or ""))
+        return response
+
+    def with_token(self, call: Callable[[], T]) -> T:
+        """Refresh once on an expired-token answer, which Shopee sends as `error_auth` "Invalid access_token."
+        (among other meanings of `error_auth`) or the misspelled `invalid_acceess_token`."""
+        self.ensure_token()
+        token = (self.channel.credentials or {}).get("access_token", "")
+        try:
+            return call()
+        except ApiError as err:
+            if getattr(err, "action", "") != REFRESH:
+                raise
+        self.force_refresh(token)
+        return call()
+
+    def push_in_groups(self, groups: Iterable[Sequence[StockUpdate]], push_group) -> list[PushResult]:
+        """As in `Adapter`, but a refusal stops the push only when it concerns the whole channel:
+        an `error_auth` refusing one item's stock (below the promotion stock) leaves the other items to go."""
+        results: list[PushResult] = []
+        for group in groups:
+            try:
+                results.extend(self.with_token(lambda group=group: push_group(group)))
+            except ApiError as err:
+                if err.transient or getattr(err, "channel_wide", False) or err.code in self.channel_wide_codes:
+                    err.partial_results = results
+                    raise
+                results.extend(PushResult(u.item_id, u.variant_id, False, err.message) for u in group)
+        return results
 
     # -- orders ----------------------------------------------------------
     def list_order_states(self, time_slice: TimeSlice) -> Iterator[RemoteOrderState]:
@@ -193,13 +304,12 @@ class ShopeeAdapter(Adapter):
                     "response_optional_fields": "order_status",
                 },
             )
-            response = self._response(reply)
-            for i, entry in enumerate(as_list(response.get("order_list"), reply, "response.order_list")):
-                where = f"response.order_list[{i}]"
-                yield str(field_of(reply, entry, "order_sn", (str, int), where=where)), str(entry.get("order_status") or "")
-            if not response.get("more"):
+            page = parse(doc.OrderList, self._response(reply), reply, "response")
+            for entry in page.order_list:
+                yield entry.order_sn, entry.order_status or ""
+            if not page.more:
                 return
-            next_cursor = str(response.get("next_cursor") or "")
+            next_cursor = page.next_cursor or ""
             if not next_cursor or next_cursor == cursor:
                 raise reply.malformed("field response.next_cursor is missing although response.more is true")
             cursor = next_cursor
@@ -207,14 +317,15 @@ class ShopeeAdapter(Adapter):
     def _states_for(self, listed: dict[str, str], part: TimeSlice) -> Iterator[RemoteOrderState]:
         """Update times come only with the details, so read them in full now; `fetch_orders` reuses them."""
         details = {}
-        for sn, status, updated, order in self._order_details(list(listed), with_items=True):
-            details[sn] = (status, updated)
+        for sn, order in self._order_details(list(listed)):
+            if isinstance(order, ChannelOrder):
+                details[sn] = (order.raw_status, order.updated_at)
             self.listed_keep(sn, order)
         for sn, listed_status in listed.items():
             status, updated = details.get(sn, (listed_status, part.end))
             yield RemoteOrderState(sn, status or listed_status, updated)
 
-    def fetch_orders(self, external_ids: Sequence[str]) -> Iterator[ChannelOrder]:
+    def fetch_orders(self, external_ids: Sequence[str]) -> Iterator[ChannelOrder | OrderProblem]:
         missing = []
         for sn in dict.fromkeys(external_ids):
             kept = self.listed_take(sn)
@@ -223,17 +334,16 @@ class ShopeeAdapter(Adapter):
             else:
                 yield kept
         for batch in chunked(missing, self.order_detail_batch):
-            for _sn, _status, _updated, order in self._order_details(list(batch), with_items=True):
+            for _sn, order in self._order_details(list(batch)):
                 yield order
 
-    def _order_details(self, sns: list[str], with_items: bool) -> Iterator[tuple[str, str, datetime, ChannelOrder | None]]:
-        """Details of up to 50 orders; a batch Shopee refuses as unknown is split to find the known ones."""
-        fields = "item_list,total_amount,buyer_username,pay_time,cancel_reason" if with_items else "total_amount"
+    def _order_details(self, sns: list[str]) -> Iterator[tuple[str, ChannelOrder | OrderProblem]]:
+        """Details of up to 50 orders, each validated on its own; a batch Shopee refuses as unknown is split."""
         try:
             reply = self._call(
                 "GET",
                 "order/get_order_detail",
-                params={"order_sn_list": ",".join(sns), "response_optional_fields": fields},
+                params={"order_sn_list": ",".join(sns), "response_optional_fields": "item_list,total_amount,buyer_username,pay_time,cancel_reason"},
             )
         except ApiError as err:
             if err.code != "error_not_found":
@@ -241,51 +351,75 @@ class ShopeeAdapter(Adapter):
             if len(sns) == 1:
                 return
             middle = len(sns) // 2
-            yield from self._order_details(sns[:middle], with_items)
-            yield from self._order_details(sns[middle:], with_items)
+            yield from self._order_details(sns[:middle])
+            yield from self._order_details(sns[middle:])
             return
-        response = self._response(reply)
-        for i, raw in enumerate(as_list(response.get("order_list"), reply, "response.order_list")):
-            where = f"response.order_list[{i}]"
-            sn = str(field_of(reply, raw, "order_sn", (str, int), where=where))
-            status = str(field_of(reply, raw, "order_status", str, where=where))
-            updated = from_epoch(field_of(reply, raw, "update_time", where=where), reply, f"{where}.update_time")
-            yield sn, status, updated, (self._order(reply, raw, where, sn, status, updated) if with_items else None)
+        detail = parse(doc.OrderDetail, self._response(reply), reply, "response")
+        request_id = str(reply.data.get("request_id") or "")
+        for sn, order, problem in parse_each(doc.Order, detail.order_list, reply, "response.order_list",
+                                             id_field="order_sn", request_id=request_id):
+            if order is not None:
+                yield order.order_sn, self._order(order)
+            elif sn:
+                yield sn, OrderProblem(sn, f"{self.label} returned an order that does not fit its documentation: {problem}")
 
-    def _order(self, reply: Reply, raw: dict, where: str, sn: str, status: str, updated: datetime) -> ChannelOrder:
-        created = from_epoch(field_of(reply, raw, "create_time", where=where), reply, f"{where}.create_time")
+    def _order(self, order: doc.Order) -> ChannelOrder:
         grouped: dict[tuple[str, str], dict[str, Any]] = {}
-        for j, item in enumerate(as_list(raw.get("item_list"), reply, f"{where}.item_list")):
-            iw = f"{where}.item_list[{j}]"
-            item_id = str(field_of(reply, item, "item_id", (int, str), where=iw))
-            model_id = to_int(item.get("model_id") or 0, reply, f"{iw}.model_id")
-            variant = str(model_id) if model_id else ""
-            quantity = to_count(field_of(reply, item, "model_quantity_purchased", where=iw), reply, f"{iw}.model_quantity_purchased")
-            price = to_decimal(item.get("model_discounted_price", item.get("model_original_price")), reply, f"{iw}.model_discounted_price")
-            sku = str(item.get("model_sku") or item.get("item_sku") or "")
-            line = grouped.setdefault((item_id, variant), {"sku": sku, "quantity": 0, "price": price})
-            line["quantity"] += quantity
-        lines = tuple(
-            ChannelOrderLine(
-                line_key=f"{item_id}:{variant or 0}",
-                seller_sku=line["sku"],
-                item_id=item_id,
-                variant_id=variant,
-                quantity=line["quantity"],
-                unit_price=line["price"],
+        for item in order.item_list:
+            variant = item.model_id if item.model_id and item.model_id != "0" else ""
+            price = item.model_discounted_price if item.model_discounted_price is not None else item.model_original_price
+            line = grouped.setdefault(
+                (item.item_id, variant),
+                {"sku": item.model_sku or item.item_sku or "", "quantity": 0, "price": price if price is not None else Decimal(0)},
             )
-            for (item_id, variant), line in grouped.items()
-        )
+            line["quantity"] += item.model_quantity_purchased
         return ChannelOrder(
-            external_id=sn,
-            raw_status=status,
-            created_at=created,
-            updated_at=updated,
-            currency=str(raw.get("currency") or self.channel.currency or ""),
-            total=to_decimal(raw.get("total_amount"), reply, f"{where}.total_amount"),
-            buyer_name=str(raw.get("buyer_username") or ""),
-            lines=lines,
+            external_id=order.order_sn,
+            raw_status=order.order_status,
+            created_at=order.create_time,
+            updated_at=order.update_time,
+            currency=order.currency or self.channel.currency or "",
+            total=order.total_amount if order.total_amount is not None else Decimal(0),
+            buyer_name=order.buyer_username or "",
+            lines=tuple(
+                ChannelOrderLine(
+                    line_key=f"{item_id}:{variant or 0}",
+                    seller_sku=line["sku"],
+                    item_id=item_id,
+                    variant_id=variant,
+                    quantity=line["quantity"],
+                    unit_price=line["price"],
+                )
+                for (item_id, variant), line in grouped.items()
+            ),
         )
+
+    # -- locations -------------------------------------------------------
+    def locations(self) -> tuple[str, ...]:
+        """The shop's stock locations (`location_id`s) when it keeps stock in several, else ().
+
+        `get_warehouse_detail` answers `warehouse.error_not_in_whitelist` for a
+        shop without multi-warehouse; read once per adapter (one run).
+        """
+        if self._location_ids is not None:
+            return self._location_ids
+        try:
+            reply = self._call("GET", "shop/get_warehouse_detail")
+        except ApiError as err:
+            if err.transient or getattr(err, "channel_wide", False) or err.code in self.channel_wide_codes:
+                raise
+            self._location_ids = ()
+            return ()
+        data = reply.data.get("response")
+        if isinstance(data, dict):
+            data = data.get("warehouse_list", data.get("list"))
+        if data is None:
+            data = []
+        if not isinstance(data, list):
+            raise reply.malformed("field response should be a list of warehouses")
+        ids = [parse(doc.Warehouse, w, reply, f"response[{i}]").location_id for i, w in enumerate(data)]
+        self._location_ids = tuple(dict.fromkeys(i for i in ids if i))
+        return self._location_ids
 
     # -- listings --------------------------------------------------------
     def list_listings(self, changed_since: datetime | None = None) -> Iterator[ChannelListing]:
@@ -296,14 +430,13 @@ class ShopeeAdapter(Adapter):
                 params["update_time_from"] = int(changed_since.timestamp())
                 params["update_time_to"] = int(timezone.now().timestamp()) + 60
             reply = self._call("GET", "product/get_item_list", params=params)
-            response = self._response(reply)
-            items = as_list(response.get("item"), reply, "response.item")
-            ids = [str(field_of(reply, it, "item_id", (int, str), where=f"response.item[{i}]")) for i, it in enumerate(items)]
-            for batch in chunked(ids, self.item_info_batch):
+            page = parse(doc.ItemList, self._response(reply), reply, "response")
+            items = page.item or []
+            for batch in chunked([it.item_id for it in items], self.item_info_batch):
                 yield from self._listings_for(list(batch))
-            if not response.get("has_next_page") or not items:
+            if not page.has_next_page or not items:
                 return
-            next_offset = to_int(response.get("next_offset", offset + len(items)), reply, "response.next_offset")
+            next_offset = page.next_offset if page.next_offset is not None else offset + len(items)
             if next_offset <= offset:
                 raise reply.malformed("field response.next_offset does not move forward")
             offset = next_offset
@@ -318,68 +451,90 @@ class ShopeeAdapter(Adapter):
 
     def _listings_for(self, item_ids: list[str]) -> Iterator[ChannelListing]:
         reply = self._call("GET", "product/get_item_base_info", params={"item_id_list": ",".join(item_ids)})
-        response = self._response(reply)
-        for i, item in enumerate(as_list(response.get("item_list"), reply, "response.item_list")):
-            where = f"response.item_list[{i}]"
-            item_id = str(field_of(reply, item, "item_id", (int, str), where=where))
-            title = str(item.get("item_name") or "")
-            status = str(item.get("item_status") or "")
-            updated = from_epoch(item["update_time"], reply, f"{where}.update_time") if item.get("update_time") else None
-            if item.get("has_model"):
-                yield from self._model_listings(item_id, title, status, updated)
+        info = parse(doc.BaseInfo, self._response(reply), reply, "response")
+        for item in info.item_list:
+            title, status = item.item_name or "", item.item_status or ""
+            if item.has_model:
+                yield from self._model_listings(item.item_id, title, status, item.update_time)
             else:
+                stock, per_location, held = self._stock(item.stock_info_v2)
                 yield ChannelListing(
-                    item_id=item_id,
-                    variant_id="",
-                    seller_sku=str(item.get("item_sku") or ""),
-                    stock=self._stock(reply, item.get("stock_info_v2"), f"{where}.stock_info_v2"),
-                    title=title,
-                    status=status,
-                    updated_at=updated,
+                    item_id=item.item_id, variant_id="", seller_sku=item.item_sku or "", stock=stock, title=title,
+                    status=status, updated_at=item.update_time, warehouse_stock=per_location, held=held,
                 )
 
     def _model_listings(self, item_id: str, title: str, status: str, updated: datetime | None) -> Iterator[ChannelListing]:
         reply = self._call("GET", "product/get_model_list", params={"item_id": int(item_id) if item_id.isdigit() else item_id})
-        response = self._response(reply)
-        for i, model in enumerate(as_list(response.get("model"), reply, "response.model")):
-            where = f"response.model[{i}]"
-            model_id = str(field_of(reply, model, "model_id", (int, str), where=where))
-            name = model.get("model_name") or ""
+        models = parse(doc.ModelList, self._response(reply), reply, "response")
+        for model in models.model:
+            stock, per_location, held = self._stock(model.stock_info_v2)
             yield ChannelListing(
                 item_id=item_id,
-                variant_id=model_id,
-                seller_sku=str(model.get("model_sku") or ""),
-                stock=self._stock(reply, model.get("stock_info_v2"), f"{where}.stock_info_v2"),
-                title=f"{title} – {name}" if name else title,
+                variant_id=model.model_id,
+                seller_sku=model.model_sku or "",
+                stock=stock,
+                title=f"{title} – {model.model_name}" if model.model_name else title,
                 status=status,
                 updated_at=updated,
+                warehouse_stock=per_location,
+                held=held,
             )
 
-    @staticmethod
-    def _stock(reply: Reply, info: Any, where: str) -> int | None:
-        """The seller stock (what `update_stock` sets), else the summary's available stock."""
-        if not isinstance(info, dict):
-            return None
-        seller = info.get("seller_stock")
-        if isinstance(seller, list) and seller:
-            return sum(to_count(s.get("stock", 0) if isinstance(s, dict) else 0, reply, f"{where}.seller_stock.stock") for s in seller)
-        summary = info.get("summary_info")
-        if isinstance(summary, dict) and summary.get("total_available_stock") is not None:
-            return to_count(summary["total_available_stock"], reply, f"{where}.summary_info.total_available_stock")
-        return None
+    def _stock(self, info: doc.StockInfo | None) -> tuple[int | None, tuple[tuple[str, int], ...], int | None]:
+        """(sellable seller stock, per location for a multi-location shop, reserved promotion stock).
+
+        `summary_info.total_available_stock` also counts Shopee's own
+        warehouses (`shopee_stock`), which the seller cannot set, so the
+        sellable figure is the sum of `seller_stock` alone.
+        """
+        if info is None:
+            return None, (), None
+        summary = info.summary_info
+        held = summary.total_reserved_stock if summary is not None else None
+        seller = info.seller_stock or []
+        if not seller:
+            return None, (), held
+        per_location = tuple((s.location_id, s.stock) for s in seller if s.location_id) if self.locations() else ()
+        return sum(s.stock for s in seller), per_location, held
 
     # -- stock -----------------------------------------------------------
     def push_stock(self, updates: Sequence[StockUpdate]) -> list[PushResult]:
-        by_item: dict[str, list[StockUpdate]] = {}
-        for update in updates:
-            by_item.setdefault(update.item_id, []).append(update)
-        groups = [chunk for group in by_item.values() for chunk in chunked(group, self.stock_models_per_call)]
-        return self.push_in_groups(groups, self._push_item)
+        """One call per item (up to 50 models), naming each location of a multi-location shop.
 
-    def _push_item(self, group: Sequence[StockUpdate]) -> list[PushResult]:
+        An update without locations for a shop that has several is not sent:
+        one figure cannot say how to spread the units, and Shopee refuses a
+        stock list without `location_id` for such a shop.
+        """
+        locations = self.locations() if updates else ()
+        results: dict[int, PushResult] = {}
+        by_item: dict[str, list[tuple[int, StockUpdate]]] = {}
+        for index, update in enumerate(updates):
+            if len(locations) > 1 and not update.warehouses:
+                results[index] = PushResult(update.item_id, update.variant_id, False, f"{self.label}: {LINK_LOCATIONS}")
+            else:
+                by_item.setdefault(update.item_id, []).append((index, update))
+        groups = [chunk for group in by_item.values() for chunk in chunked(group, self.stock_models_per_call)]
+        order = [index for group in groups for index, _ in group]
+        try:
+            pushed = self.push_in_groups([[u for _, u in group] for group in groups], lambda g: self._push_item(g, locations))
+        except ApiError as err:
+            err.partial_results = [results[i] for i in sorted(results)] + list(err.partial_results)
+            raise
+        results.update(zip(order, pushed, strict=True))
+        return [results[i] for i in range(len(updates))]
+
+    def _seller_stock(self, update: StockUpdate, locations: tuple[str, ...]) -> list[dict[str, Any]]:
+        if locations and update.warehouses:
+            return [{"location_id": wid, "stock": max(0, int(qty))} for wid, qty in update.warehouses]
+        if len(locations) == 1:
+            return [{"location_id": locations[0], "stock": max(0, int(update.quantity))}]
+        return [{"stock": max(0, int(update.quantity))}]
+
+    def _push_item(self, group: Sequence[StockUpdate], locations: tuple[str, ...] = ()) -> list[PushResult]:
         item_id = group[0].item_id
         stock_list = [
-            {"model_id": int(u.variant_id) if u.variant_id else 0, "seller_stock": [{"stock": max(0, int(u.quantity))}]} for u in group
+            {"model_id": int(u.variant_id) if u.variant_id.isdigit() else 0, "seller_stock": self._seller_stock(u, locations)}
+            for u in group
         ]
         reply = self._call(
             "POST",
@@ -387,35 +542,86 @@ class ShopeeAdapter(Adapter):
             json={"item_id": int(item_id) if item_id.isdigit() else item_id, "stock_list": stock_list},
             allow=frozenset({PARTIAL_STOCK_FAILURE}),
         )
-        response = reply.data.get("response") if isinstance(reply.data.get("response"), dict) else {}
-        succeeded = {str(s.get("model_id", 0)) for s in as_list(response.get("success_list"), reply, "response.success_list") if isinstance(s, dict)}
-        failed = {
-            str(f.get("model_id", 0)): str(f.get("failed_reason") or "refused")
-            for f in as_list(response.get("failure_list"), reply, "response.failure_list")
-            if isinstance(f, dict)
-        }
+        response = reply.data.get("response")
+        outcome = parse(doc.StockResult, response if isinstance(response, dict) else {}, reply, "response")
+        succeeded = {s.model_id or "0" for s in outcome.success_list or []}
+        failed = {f.model_id or "0": f.failed_reason or "refused" for f in outcome.failure_list or []}
         whole_call_failed = bool(reply.data.get("error")) and not succeeded and not failed
         results = []
         for u in group:
             key = u.variant_id or "0"
             if key in failed:
-                results.append(PushResult(u.item_id, u.variant_id, False, f"Shopee refused the stock: {failed[key]}"))
+                results.append(PushResult(u.item_id, u.variant_id, False, self._refusal(failed[key])))
             elif key in succeeded:
                 results.append(PushResult(u.item_id, u.variant_id, True))
             elif whole_call_failed:
-                results.append(PushResult(u.item_id, u.variant_id, False, f"Shopee refused the stock: {reply.data.get('message') or reply.data.get('error')}"))
+                results.append(PushResult(u.item_id, u.variant_id, False, self._refusal(str(reply.data.get("message") or reply.data.get("error")))))
             else:
                 results.append(PushResult(u.item_id, u.variant_id, False, "Shopee's answer did not mention this model; the stock may not have changed"))
         return results
 
+    def _refusal(self, reason: str) -> str:
+        text = f"Shopee refused the stock: {reason}"
+        lowered = reason.lower()
+        if "reserved stock" in lowered or "reserve stock" in lowered:
+            return f"{text}. {RESERVED_HINT}"
+        if "location" in lowered:
+            return f"{text}. Link the shop's locations to POS locations in the admin (Admin → Channel warehouses)"
+        return text
+
     # -- connection and authorisation ----------------------------------
-    def check_connection(self) -> str:
-        reply = self._call("GET", "shop/get_shop_info")
+    def shop_info(self, token: tuple[str, str] | None = None) -> doc.ShopInfo:
+        """`get_shop_info`, whose fields the documentation puts at the top level (older answers: under `response`)."""
+        reply = self._call("GET", "shop/get_shop_info", token=token)
         body = reply.data
-        info = body.get("response") if isinstance(body.get("response"), dict) else body
-        name = info.get("shop_name") or f"shop {self.credential('shop_id')}"
-        region = info.get("region") or ""
-        return f"Shopee shop {name}" + (f" ({region})" if region else "")
+        source = body.get("response") if isinstance(body.get("response"), dict) and "expire_time" not in body else body
+        return parse(doc.ShopInfo, source, reply)
+
+    def check_connection(self) -> str:
+        """Describe the shop, and keep its authorisation expiry on the channel.
+
+        `expire_time` is when the seller's authorisation ends (at most 365
+        days); refresh stops working then. The connection check stores it
+        on `channel.authorization_expires_at` (the dashboard card shows it),
+        names it in the description, and fails with "authorise again" once
+        it has passed. A shop Shopee banned fails as suspended.
+        """
+        info = self.shop_info()
+        name = info.shop_name or f"shop {self.credential('shop_id')}"
+        status = (info.status or "").upper()
+        if status == "BANNED":
+            err = self.error(f"Shopee has banned shop {name}: resolve it in Seller Centre; syncing resumes once the shop is active", code="shop_banned")
+            err.action, err.channel_wide = SUSPENDED, True
+            raise err
+        expiry = info.expire_time
+        if expiry is not None:
+            self._remember_authorisation(expiry)
+            if expiry <= timezone.now():
+                err = self.error(f"the shop's authorisation of the app ended on {expiry:%Y-%m-%d}. {REAUTHORISE_HINT}", code="shop_access_expired")
+                err.action, err.channel_wide = REAUTHORISE, True
+                raise err
+        text = f"Shopee shop {name}" + (f" ({info.region})" if info.region else "")
+        if status and status != "NORMAL":
+            text += f", status {status}"
+        if expiry is not None:
+            text += f", authorisation valid until {expiry:%Y-%m-%d}"
+        return text
+
+    def _remember_authorisation(self, expiry: datetime) -> None:
+        self.channel.authorization_expires_at = expiry
+        if self.channel.pk is not None:
+            type(self.channel).objects.filter(pk=self.channel.pk).update(authorization_expires_at=expiry)
+
+    def _authorisation_expiry(self, access_token: str, shop_id: str) -> datetime | None:
+        """The shop's authorisation end, read with a token just obtained; None if it cannot be read now.
+
+        A failure here must not lose the tokens: the refresh token they
+        replace is already spent.
+        """
+        try:
+            return self.shop_info(token=(access_token, shop_id)).expire_time
+        except ApiError:
+            return None
 
     def authorize_url(self, redirect_uri: str, state: str) -> str | None:
         """Shopee's auth page has no `state` parameter, so the state rides in the redirect URL's query."""
@@ -447,29 +653,57 @@ class ShopeeAdapter(Adapter):
         )
         tokens = self._tokens(reply)
         tokens.extra["shop_id"] = str(shop_id)
-        tokens.extra["authorization_expires_at"] = timezone.now() + timedelta(days=AUTHORISATION_DAYS)
+        expiry = self._authorisation_expiry(tokens.access_token, str(shop_id))
+        tokens.extra["authorization_expires_at"] = expiry or timezone.now() + timedelta(days=AUTHORISATION_DAYS)
         return tokens
 
     def refresh_tokens(self) -> TokenSet | None:
+        """A new pair, plus the authorisation expiry from the shop info.
+
+        "Invalid refresh_token." usually means another worker spent the
+        single-use token first: the newest stored pair is taken if it differs;
+        only when it does not is the channel's authorisation really gone.
+        """
         partner_id = self.credential("partner_id")
         shop_id = self.credential("shop_id")
-        reply = self._call(
-            "POST",
-            "auth/access_token/get",
-            json={
-                "refresh_token": self.credential("refresh_token"),
-                "partner_id": int(partner_id) if partner_id.isdigit() else partner_id,
-                "shop_id": int(shop_id) if shop_id.isdigit() else shop_id,
-            },
-            shop=False,
-        )
-        return self._tokens(reply)
+        used = self.credential("refresh_token")
+        try:
+            reply = self._call(
+                "POST",
+                "auth/access_token/get",
+                json={
+                    "refresh_token": used,
+                    "partner_id": int(partner_id) if partner_id.isdigit() else partner_id,
+                    "shop_id": int(shop_id) if shop_id.isdigit() else shop_id,
+                },
+                shop=False,
+            )
+        except ApiError as err:
+            if getattr(err, "action", "") != REAUTHORISE:
+                raise
+            newer = self._newer_stored_tokens(used)
+            if newer is None:
+                raise
+            return newer
+        tokens = self._tokens(reply)
+        expiry = self._authorisation_expiry(tokens.access_token, shop_id)
+        if expiry is not None:
+            tokens.extra["authorization_expires_at"] = expiry
+        return tokens
+
+    def _newer_stored_tokens(self, used_refresh_token: str) -> TokenSet | None:
+        if self.channel.pk is None:
+            return None
+        row = type(self.channel).objects.filter(pk=self.channel.pk).first()
+        creds = (row.credentials or {}) if row is not None else {}
+        if not creds.get("refresh_token") or creds.get("refresh_token") == used_refresh_token or not creds.get("access_token"):
+            return None
+        refresh_expires = parse_datetime(str(creds.get("refresh_expires_at") or ""))
+        return TokenSet(str(creds["access_token"]), str(creds["refresh_token"]), row.token_expires_at, refresh_expires, {})
 
     def _tokens(self, reply: Reply) -> TokenSet:
         body = reply.data
-        source = body.get("response") if isinstance(body.get("response"), dict) else body
-        access = dig(reply, source, "access_token", str)
-        refresh = dig(reply, source, "refresh_token", str)
-        expire_in = to_int(dig(reply, source, "expire_in"), reply, "expire_in")
+        source = body.get("response") if isinstance(body.get("response"), dict) and "access_token" not in body else body
+        tokens = parse(doc.Tokens, source, reply)
         now = timezone.now()
-        return TokenSet(access, refresh, now + timedelta(seconds=expire_in), now + timedelta(days=30), {})
+        return TokenSet(tokens.access_token, tokens.refresh_token, now + timedelta(seconds=tokens.expire_in), now + timedelta(days=30), {})

@@ -1,9 +1,18 @@
 """TikTok Shop Partner API (which also serves migrated Tokopedia shops).
 
 TikTok signs the path, the sorted query and the exact body bytes, so the
-session's `Outgoing.body` is what gets signed. Line items carry no quantity:
-one line item is one unit, and the adapter groups them per SKU. Token
-lifetimes come back as Unix timestamps, not durations.
+session's `Outgoing.body` is what gets signed. Replies are parsed by the
+schemas in `schemas/tiktok.py`, written from the API reference.
+
+Orders: a line item has no quantity and its own `display_status`, so each line
+item is one ChannelOrderLine of quantity 1 keyed by its id: a line cancelled on
+its own releases only its unit. A virtual bundle (`combined_listing_skus`) is
+expanded into its component SKUs, which is where the stock moves.
+
+Stock: a SKU may sit in several warehouses, and Update Inventory must name every
+one of them (no fewer, no others), so a push first reads each SKU's warehouses
+(Inventory Search) and refuses, before sending, an update that would leave one
+out. Token lifetimes come back as Unix timestamps, not durations.
 """
 
 from __future__ import annotations
@@ -14,41 +23,65 @@ import math
 import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import urlencode
 
 from django.utils import timezone
 
-from channels_app.adapters.base import (
-    Adapter,
-    as_list,
-    chunked,
-    from_epoch,
-    to_count,
-    to_decimal,
-    to_int,
-)
+from channels_app.adapters.base import Adapter, chunked
+from channels_app.adapters.schemas import parse, parse_each
+from channels_app.adapters.schemas import tiktok as doc
 from channels_app.adapters.types import (
     ChannelListing,
     ChannelOrder,
     ChannelOrderLine,
+    OrderProblem,
     PushResult,
     RemoteOrderState,
     StockUpdate,
     TimeSlice,
     TokenSet,
 )
-from omnisync.lib.http import ApiError, Outgoing, Reply, dig, field_of
+from omnisync.lib.http import ApiError, Outgoing, Reply
 
+#: Throttled (HTTP 429), internal error, timeout: retry later with backoff.
 TRANSIENT_CODES = frozenset({"36009002", "36009003", "36009007"})
 EXPIRED_CODE = "105002"
 #: Times the order list may shift under one read before the slice is left for the next run.
 MAX_SHIFTS = 5
+#: Inventory Search: at most 600 `sku_ids` per call.
+INVENTORY_SEARCH_SKUS = 600
+LINK_WAREHOUSES = (
+    "link the shop's TikTok warehouses to POS locations in the admin (channel \u2192 warehouses), "
+    "then scan the channel and push again"
+)
+WAREHOUSE_CODES = frozenset({"12019022", "12019028", "12052037", "12052097", "12052530", "12052531", "12052533"})
 HINTS = {
-    "105002": "The access token expired; authorise the channel again if refreshing does not help",
-    "36009004": "Check the app key, app secret and the server clock",
-    "106001": "Check the app secret",
+    "36009002": "TikTok Shop's rate limit was reached; retry later",
+    "36009003": "TikTok Shop had an internal error; retry later",
+    "36009007": "TikTok Shop timed out; retry later",
+    "36009004": (
+        "Check the app key, the app secret and this server's clock (TikTok accepts 5 minutes early to 30 seconds late); "
+        "if they are right, authorise the channel again in the admin"
+    ),
+    EXPIRED_CODE: "The access token expired and refreshing it did not help: authorise the channel again in the admin",
+    "106001": "Check the app secret in the admin (TikTok Shop refused the signature)",
+    "12052850": (
+        "this is a combined listing (bundle), whose stock TikTok Shop derives from its component SKUs and does not "
+        "let anyone edit: map the component SKUs instead; this listing will not be pushed"
+    ),
+    "12052849": "the app has no permission to edit combined listings: push the component SKUs",
+    "12052556": "TikTok Shop does not know this SKU any more: scan the channel again",
+    "12052032": "TikTok Shop does not know this product any more: scan the channel again",
+    "12052048": "the product is not listed in this shop: scan the channel again",
+    "12052901": "the product is not active on TikTok Shop (only ACTIVATE products take stock): activate it in Seller Center or unmap it",
+    "12052055": "TikTok Shop accepts a quantity from 1 to 99,999 per warehouse",
+    "12019024": "TikTok Shop accepts a quantity from 1 to 99,999 per warehouse",
+    "12052393": "the product is locked by a promotion: its stock may not go below the current stock until the promotion ends",
+    "12052921": "the product shares its stock with its source shop: change the stock there",
+    "12052141": "this is a global product: edit its stock from the global product",
+    **{code: f"every warehouse of the SKU must be named: {LINK_WAREHOUSES}" for code in WAREHOUSE_CODES},
 }
 
 
@@ -59,14 +92,19 @@ def tiktok_sign(app_secret: str, path: str, params: dict[str, Any], body: bytes 
     return hmac.new(app_secret.encode(), message, hashlib.sha256).hexdigest()
 
 
+def apportion(total: Decimal, units: int) -> Decimal:
+    """A bundle's sale price shared evenly by its component units, to the cent."""
+    return (total / units).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
 class TikTokAdapter(Adapter):
     platform = "tiktok"
     label = "TikTok Shop"
     max_order_window = None
     order_detail_batch = 50
     token_refresh_margin = timedelta(hours=12)
-    credential_names = ("app_key", "app_secret", "access_token", "refresh_token", "shop_cipher")
-    secret_names = ("app_key", "app_secret")
+    credential_names = ("app_key", "app_secret", "service_id", "access_token", "refresh_token", "shop_cipher")
+    secret_names = ("app_key", "app_secret", "service_id")
     rate_per_second = 20.0
     rate_burst = 40
     expired_token_codes = frozenset({EXPIRED_CODE})
@@ -94,21 +132,18 @@ class TikTokAdapter(Adapter):
         return sign
 
     def _check(self, reply: Reply) -> None:
-        body = reply.data
-        if not isinstance(body, dict):
+        if not isinstance(reply.data, dict):
             raise reply.malformed("the body is not an object")
-        code = str(body.get("code", ""))
-        if code == "0":
+        envelope = parse(doc.Envelope, reply.data, reply)
+        if envelope.code == "0":
             return
-        if code == "":
-            raise reply.malformed("field code is missing")
         raise ApiError.refused(
             self.label,
-            code,
-            str(body.get("message") or ""),
-            request_id=str(body.get("request_id") or ""),
-            transient=code in TRANSIENT_CODES,
-            hint=HINTS.get(code, ""),
+            envelope.code,
+            envelope.message,
+            request_id=envelope.request_id,
+            transient=envelope.code in TRANSIENT_CODES,
+            hint=HINTS.get(envelope.code, ""),
         )
 
     def _call(self, method: str, path: str, *, params=None, json=None, shop: bool = True, managed: bool = True) -> Reply:
@@ -120,8 +155,13 @@ class TikTokAdapter(Adapter):
         return self.with_token(once) if managed else once()
 
     @staticmethod
-    def _data(reply: Reply) -> dict:
-        return dig(reply, reply.data, "data", dict, request_id=str(reply.data.get("request_id") or ""))
+    def _data(reply: Reply, model):
+        """The reply's `data` object, parsed by its schema."""
+        request_id = str(reply.data.get("request_id") or "")
+        data = reply.data.get("data")
+        if not isinstance(data, dict):
+            raise reply.malformed("field data should be an object", request_id)
+        return parse(model, data, reply, "data", request_id=request_id)
 
     # -- orders ----------------------------------------------------------
     def list_order_states(self, time_slice: TimeSlice) -> Iterator[RemoteOrderState]:
@@ -138,22 +178,20 @@ class TikTokAdapter(Adapter):
         for _shift in range(MAX_SHIFTS + 1):
             shifted_at = None
             total = previous_last = None
-            for reply, orders, page_total in self._search_orders({"update_time_ge": start, "update_time_lt": end}):
-                if total is not None and page_total is not None and page_total != total:
+            for reply, page in self._search_orders({"update_time_ge": start, "update_time_lt": end}):
+                if total is not None and page.total_count is not None and page.total_count != total:
                     shifted_at = previous_last or start
                     break
-                total = page_total
-                for i, raw in enumerate(orders):
+                total = page.total_count
+                for i, raw in enumerate(page.orders or []):
                     where = f"data.orders[{i}]"
-                    order_id = str(field_of(reply, raw, "id", (str, int), where=where))
-                    updated = from_epoch(field_of(reply, raw, "update_time", where=where), reply, f"{where}.update_time")
-                    previous_last = int(updated.timestamp())
-                    if order_id in seen:
+                    header = parse(doc.OrderHeader, raw, reply, where)
+                    previous_last = int(header.update_time.timestamp())
+                    if header.id in seen:
                         continue
-                    seen.add(order_id)
-                    status = str(field_of(reply, raw, "status", str, where=where))
-                    self.listed_keep(order_id, (reply, raw, where))  # the search answer carries full orders
-                    yield RemoteOrderState(order_id, status, updated)
+                    seen.add(header.id)
+                    self.listed_keep(header.id, (reply, raw, where))  # the search answer carries full orders
+                    yield RemoteOrderState(header.id, header.status, header.update_time)
             if shifted_at is None:
                 return
             start = max(start, shifted_at)
@@ -162,25 +200,26 @@ class TikTokAdapter(Adapter):
             code="list_shifted", transient=True,
         )
 
-    def _search_orders(self, body: dict) -> Iterator[tuple[Reply, list, int | None]]:
-        """Page by page: the answer, its orders and the total it announced."""
+    def _search_orders(self, body: dict) -> Iterator[tuple[Reply, doc.OrdersPage]]:
         token = ""
         while True:
             params = {"page_size": self.page_size, "sort_field": "update_time", "sort_order": "ASC"}
             if token:
                 params["page_token"] = token
             reply = self._call("POST", "/order/202309/orders/search", params=params, json=body)
-            data = self._data(reply)
-            total = data.get("total_count")
-            yield reply, as_list(data.get("orders"), reply, "data.orders"), total if isinstance(total, int) and not isinstance(total, bool) else None
-            next_token = str(data.get("next_page_token") or "")
+            page = self._data(reply, doc.OrdersPage)
+            if page.orders is not None and not isinstance(page.orders, list):
+                raise reply.malformed("field data.orders should be a list")
+            yield reply, page
+            next_token = page.next_page_token or ""
             if not next_token:
                 return
             if next_token == token:
                 raise reply.malformed("field data.next_page_token repeats the previous page's token")
             token = next_token
 
-    def fetch_orders(self, external_ids: Sequence[str]) -> Iterator[ChannelOrder]:
+    def fetch_orders(self, external_ids: Sequence[str]) -> Iterator[ChannelOrder | OrderProblem]:
+        """Full orders; one that does not fit the documented shape is an OrderProblem naming the field."""
         missing = []
         for order_id in dict.fromkeys(external_ids):
             kept = self.listed_take(order_id)
@@ -190,46 +229,64 @@ class TikTokAdapter(Adapter):
                 yield self._order(*kept)
         for batch in chunked(missing, self.order_detail_batch):
             reply = self._call("GET", "/order/202309/orders", params={"ids": ",".join(batch)})
-            data = self._data(reply)
-            for i, raw in enumerate(as_list(data.get("orders"), reply, "data.orders")):
-                yield self._order(reply, raw, f"data.orders[{i}]")
+            page = self._data(reply, doc.OrdersPage)
+            for order_id, order, problem in parse_each(doc.Order, page.orders, reply, "data.orders", id_field="id"):
+                if order is None:
+                    if not order_id:
+                        raise reply.malformed(problem)
+                    yield OrderProblem(order_id, problem)
+                else:
+                    yield self._channel_order(order)
 
-    def _order(self, reply: Reply, raw: dict, where: str) -> ChannelOrder:
-        order_id = str(field_of(reply, raw, "id", (str, int), where=where))
-        payment = raw.get("payment") if isinstance(raw.get("payment"), dict) else {}
-        grouped: dict[tuple[str, str], dict[str, Any]] = {}
-        for j, item in enumerate(as_list(raw.get("line_items"), reply, f"{where}.line_items")):
-            iw = f"{where}.line_items[{j}]"
-            sku_id = str(field_of(reply, item, "sku_id", (str, int), where=iw))
-            product_id = str(item.get("product_id") or "")
-            line = grouped.setdefault((product_id, sku_id), {"sku": str(item.get("seller_sku") or ""), "count": 0, "sum": Decimal(0)})
-            line["count"] += 1
-            line["sum"] += to_decimal(item.get("sale_price"), reply, f"{iw}.sale_price")
-        lines = tuple(
-            ChannelOrderLine(
-                line_key=sku_id,
-                seller_sku=line["sku"],
-                item_id=product_id,
-                variant_id=sku_id,
-                quantity=line["count"],
-                unit_price=(line["sum"] / line["count"]).quantize(Decimal("0.01")),
-            )
-            for (product_id, sku_id), line in grouped.items()
-        )
+    def _order(self, reply: Reply, raw: Any, where: str) -> ChannelOrder | OrderProblem:
+        for order_id, order, problem in parse_each(doc.Order, [raw], reply, where, id_field="id"):
+            if order is not None:
+                return self._channel_order(order)
+            if not order_id:
+                raise reply.malformed(problem)
+            return OrderProblem(order_id, problem.replace(f"{where}[0]", where))
+        raise reply.malformed(f"field {where} is missing")  # pragma: no cover
+
+    def _channel_order(self, order: doc.Order) -> ChannelOrder:
+        lines: list[ChannelOrderLine] = []
+        for item in order.line_items:
+            raw_status = (item.display_status or "").strip() or None
+            if not item.combined_listing_skus:
+                lines.append(ChannelOrderLine(
+                    line_key=item.id, seller_sku=item.seller_sku.strip(), item_id=item.product_id, variant_id=item.sku_id,
+                    quantity=1, unit_price=item.sale_price, raw_status=raw_status,
+                ))
+                continue
+            parts: dict[str, list] = {}
+            for part in item.combined_listing_skus:
+                entry = parts.setdefault(part.sku_id, [part, 0])
+                entry[1] += part.sku_count
+            unit_price = apportion(item.sale_price, sum(count for _, count in parts.values()))
+            for sku_id, (part, count) in parts.items():
+                lines.append(ChannelOrderLine(
+                    line_key=f"{item.id}:{sku_id}", seller_sku=part.seller_sku.strip(), item_id=part.product_id,
+                    variant_id=sku_id, quantity=count, unit_price=unit_price, raw_status=raw_status,
+                ))
+        address = order.recipient_address
         return ChannelOrder(
-            external_id=order_id,
-            raw_status=str(field_of(reply, raw, "status", str, where=where)),
-            created_at=from_epoch(field_of(reply, raw, "create_time", where=where), reply, f"{where}.create_time"),
-            updated_at=from_epoch(field_of(reply, raw, "update_time", where=where), reply, f"{where}.update_time"),
-            currency=str(payment.get("currency") or self.channel.currency or ""),
-            total=to_decimal(payment.get("total_amount"), reply, f"{where}.payment.total_amount"),
-            buyer_name=str(raw.get("buyer_nickname") or (raw.get("recipient_address") or {}).get("name") or ""),
-            lines=lines,
+            external_id=order.id,
+            raw_status=order.status,
+            created_at=order.create_time,
+            updated_at=order.update_time,
+            currency=order.payment.currency or self.channel.currency or "",
+            total=order.payment.total_amount,
+            buyer_name=(address.name if address else "") or "",
+            lines=tuple(lines),
         )
 
     # -- listings --------------------------------------------------------
     def list_listings(self, changed_since: datetime | None = None) -> Iterator[ChannelListing]:
-        body: dict[str, Any] = {}
+        """The SKUs of ACTIVATE products only: TikTok takes stock for active products alone.
+
+        A product that turns inactive drops out of the list, so a full scan
+        marks its listings gone and they are no longer pushed.
+        """
+        body: dict[str, Any] = {"status": "ACTIVATE"}
         if changed_since is not None:
             body["update_time_ge"] = int(changed_since.timestamp())
         token = ""
@@ -238,119 +295,239 @@ class TikTokAdapter(Adapter):
             if token:
                 params["page_token"] = token
             reply = self._call("POST", "/product/202502/products/search", params=params, json=body)
-            data = self._data(reply)
-            for i, product in enumerate(as_list(data.get("products"), reply, "data.products")):
-                yield from self._product_listings(reply, product, f"data.products[{i}]")
-            next_token = str(data.get("next_page_token") or "")
+            page = self._data(reply, doc.ProductsPage)
+            for product in page.products:
+                yield from self._product_listings(product)
+            next_token = page.next_page_token or ""
             if not next_token:
                 return
             if next_token == token:
                 raise reply.malformed("field data.next_page_token repeats the previous page's token")
             token = next_token
 
-    def _product_listings(self, reply: Reply, product: dict, where: str) -> Iterator[ChannelListing]:
-        product_id = str(field_of(reply, product, "id", (str, int), where=where))
-        updated = from_epoch(product["update_time"], reply, f"{where}.update_time") if product.get("update_time") else None
-        for k, sku in enumerate(as_list(product.get("skus"), reply, f"{where}.skus")):
-            sw = f"{where}.skus[{k}]"
-            inventory = as_list(sku.get("inventory") if isinstance(sku, dict) else None, reply, f"{sw}.inventory")
+    @staticmethod
+    def _product_listings(product: doc.Product) -> Iterator[ChannelListing]:
+        for sku in product.skus:
+            per_warehouse = tuple((w.warehouse_id, w.quantity) for w in sku.inventory if w.warehouse_id)
             yield ChannelListing(
-                item_id=product_id,
-                variant_id=str(field_of(reply, sku, "id", (str, int), where=sw)),
-                seller_sku=str(sku.get("seller_sku") or ""),
-                stock=sum(to_count(w.get("quantity", 0), reply, f"{sw}.inventory.quantity") for w in inventory if isinstance(w, dict))
-                if inventory
-                else None,
-                title=str(product.get("title") or ""),
-                status=str(product.get("status") or ""),
-                updated_at=updated,
+                item_id=product.id,
+                variant_id=sku.id,
+                seller_sku=sku.seller_sku.strip(),
+                stock=sum(w.quantity for w in sku.inventory) if sku.inventory else None,
+                title=product.title,
+                status=product.status,
+                updated_at=product.update_time,
+                warehouse_stock=per_warehouse,
             )
+
+    def read_listings(self, keys: Sequence[tuple[str, str]]) -> Iterator[ChannelListing]:
+        """Pushed SKUs read back with Inventory Search (600 SKU ids a call): sellable and committed per warehouse."""
+        wanted = set(keys)
+        for product_id, sku in self._inventory([variant for _item, variant in dict.fromkeys(keys) if variant]):
+            if (product_id, sku.id) not in wanted:
+                continue
+            per_warehouse = tuple((w.warehouse_id, w.available_quantity) for w in sku.warehouse_inventory)
+            held = (
+                sum(w.committed_quantity for w in sku.warehouse_inventory)
+                if sku.warehouse_inventory
+                else sku.total_committed_quantity
+            )
+            stock = sum(q for _, q in per_warehouse) if per_warehouse else sku.total_available_quantity
+            yield ChannelListing(
+                item_id=product_id, variant_id=sku.id, seller_sku=sku.seller_sku.strip(), stock=stock,
+                warehouse_stock=per_warehouse, held=held,
+            )
+
+    def _inventory(self, sku_ids: Sequence[str]) -> Iterator[tuple[str, doc.InventorySku]]:
+        for batch in chunked(list(dict.fromkeys(sku_ids)), INVENTORY_SEARCH_SKUS):
+            reply = self._call("POST", "/product/202309/inventory/search", json={"sku_ids": list(batch)})
+            for product in self._data(reply, doc.InventoryPage).inventory:
+                for sku in product.skus:
+                    yield product.product_id, sku
+
+    def list_warehouses(self) -> list[tuple[str, str, bool]]:
+        """The shop's sales warehouses as (id, name, is default), for linking them to POS locations in the admin."""
+        reply = self._call("GET", "/logistics/202309/warehouses")
+        return [(w.id, w.name, w.is_default) for w in self._data(reply, doc.WarehouseList).warehouses if w.type == "SALES_WAREHOUSE"]
 
     # -- stock -----------------------------------------------------------
     def push_stock(self, updates: Sequence[StockUpdate]) -> list[PushResult]:
-        by_product: dict[str, list[StockUpdate]] = {}
-        for update in updates:
-            by_product.setdefault(update.item_id, []).append(update)
-        groups = [chunk for group in by_product.values() for chunk in chunked(group, self.skus_per_call)]
-        return self.push_in_groups(groups, self._push_product)
+        """Set each SKU's stock in every one of its warehouses, one product per call.
 
-    def _push_product(self, group: Sequence[StockUpdate]) -> list[PushResult]:
-        warehouse = self.credential("warehouse_id", required=False)
-        skus = []
-        for u in group:
-            entry: dict[str, Any] = {"quantity": max(0, int(u.quantity))}
-            if warehouse:
-                entry["warehouse_id"] = warehouse
-            skus.append({"id": u.variant_id, "inventory": [entry]})
-        reply = self._call("POST", f"/product/202309/products/{group[0].item_id}/inventory/update", json={"skus": skus})
-        data = reply.data.get("data") if isinstance(reply.data.get("data"), dict) else {}
-        failed: dict[str, str] = {}
-        for err in as_list(data.get("errors"), reply, "data.errors"):
-            if not isinstance(err, dict):
+        Each SKU's warehouses are read first (Inventory Search): TikTok refuses
+        an update that leaves one out or names another, and an update without
+        warehouses for a SKU kept in several cannot be split without knowing
+        how the POS locations map to them, so it is refused here, unsent, with
+        what to do. Quantities outside 0..99,999 are refused, never clipped.
+        """
+        refused: dict[int, str] = {}
+        for i, update in enumerate(updates):
+            problem = self._quantity_problem(update)
+            if problem:
+                refused[i] = problem
+        to_check = [u.variant_id for i, u in enumerate(updates) if i not in refused]
+        known: dict[tuple[str, str], list[str]] = {}
+        if to_check:
+            for product_id, sku in self._inventory(to_check):
+                known[(product_id, sku.id)] = [w.warehouse_id for w in sku.warehouse_inventory if w.warehouse_id]
+        entries: dict[int, list[dict[str, Any]]] = {}
+        for i, update in enumerate(updates):
+            if i in refused:
                 continue
-            detail = err.get("detail") if isinstance(err.get("detail"), dict) else {}
-            sku_id = str(detail.get("sku_id") or "")
-            reason = f"TikTok Shop refused the stock: {err.get('code', '')} ({err.get('message', '')})"
-            if sku_id:
-                failed[sku_id] = reason
+            inventory, problem = self._inventory_entries(update, known.get((update.item_id, update.variant_id)))
+            if problem:
+                refused[i] = problem
             else:
-                failed.update({u.variant_id: reason for u in group})
+                entries[i] = inventory
+        by_product: dict[str, list[StockUpdate]] = {}
+        inventory_of: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for i, inventory in entries.items():
+            update = updates[i]
+            by_product.setdefault(update.item_id, []).append(update)
+            inventory_of[(update.item_id, update.variant_id)] = inventory
+        groups = [chunk for group in by_product.values() for chunk in chunked(group, self.skus_per_call)]
+        local = [PushResult(updates[i].item_id, updates[i].variant_id, False, refused[i]) for i in sorted(refused)]
+
+        def push_group(group: Sequence[StockUpdate]) -> list[PushResult]:
+            return self._push_product(group, [inventory_of[(u.item_id, u.variant_id)] for u in group])
+
+        try:
+            results = self.push_in_groups(groups, push_group)
+        except ApiError as err:
+            err.partial_results = local + list(err.partial_results or [])
+            raise
+        by_key = {(r.item_id, r.variant_id): r for r in results}
         return [
-            PushResult(u.item_id, u.variant_id, False, failed[u.variant_id]) if u.variant_id in failed else PushResult(u.item_id, u.variant_id, True)
+            PushResult(u.item_id, u.variant_id, False, refused[i]) if i in refused
+            else by_key.get((u.item_id, u.variant_id)) or PushResult(u.item_id, u.variant_id, False, "not sent")
+            for i, u in enumerate(updates)
+        ]
+
+    @staticmethod
+    def _quantity_problem(update: StockUpdate) -> str:
+        if not update.variant_id:
+            return "the listing has no TikTok SKU id: scan the channel again"
+        quantities = [q for _w, q in update.warehouses] if update.warehouses else [update.quantity]
+        for quantity in quantities:
+            if quantity < 0:
+                return f"a stock of {quantity} cannot be pushed; TikTok Shop takes 0 to 99,999 per warehouse"
+            if quantity > doc.MAX_QUANTITY:
+                return (
+                    f"TikTok Shop accepts at most 99,999 per warehouse and the target is {quantity}; nothing was pushed: "
+                    "set the channel's stock cap to 99,999 or less"
+                )
+        return ""
+
+    @staticmethod
+    def _inventory_entries(update: StockUpdate, warehouses: list[str] | None) -> tuple[list[dict[str, Any]], str]:
+        """The `inventory` list of one SKU, naming every warehouse it is kept in, or why it cannot be built."""
+        if update.warehouses:
+            named = [w for w, _q in update.warehouses]
+            if len(set(named)) != len(named):
+                return [], "the update names a warehouse twice"
+            if warehouses:
+                left_out = [w for w in warehouses if w not in named]
+                others = [w for w in named if w not in warehouses]
+                if left_out or others:
+                    parts = []
+                    if left_out:
+                        parts.append(f"it leaves out warehouse(s) {', '.join(left_out)}")
+                    if others:
+                        parts.append(f"it names warehouse(s) {', '.join(others)} the SKU is not kept in")
+                    return [], f"TikTok Shop needs every warehouse of the SKU and no other, but {' and '.join(parts)}: {LINK_WAREHOUSES}"
+            return [{"warehouse_id": w, "quantity": int(q)} for w, q in update.warehouses], ""
+        if warehouses and len(warehouses) > 1:
+            return [], (
+                f"the SKU is kept in {len(warehouses)} TikTok warehouses ({', '.join(warehouses)}) and the stock was not "
+                f"split between them, so nothing was pushed: {LINK_WAREHOUSES}"
+            )
+        if warehouses:
+            return [{"warehouse_id": warehouses[0], "quantity": int(update.quantity)}], ""
+        return [{"quantity": int(update.quantity)}], ""
+
+    def _push_product(self, group: Sequence[StockUpdate], inventories: Sequence[list[dict[str, Any]]]) -> list[PushResult]:
+        skus = [{"id": u.variant_id, "inventory": inventory} for u, inventory in zip(group, inventories, strict=True)]
+        reply = self._call("POST", f"/product/202309/products/{group[0].item_id}/inventory/update", json={"skus": skus})
+        data = reply.data.get("data")
+        result = parse(doc.UpdateResult, data if isinstance(data, dict) else {}, reply, "data")
+        failed: dict[str, list[str]] = {}
+        for err in result.errors:
+            reason = self._sku_reason(err)
+            targets = [err.detail.sku_id] if err.detail.sku_id else [u.variant_id for u in group]
+            for sku_id in targets:
+                failed.setdefault(sku_id, []).append(reason)
+        return [
+            PushResult(u.item_id, u.variant_id, False, "; ".join(failed[u.variant_id]))
+            if u.variant_id in failed
+            else PushResult(u.item_id, u.variant_id, True)
             for u in group
         ]
 
+    @staticmethod
+    def _sku_reason(err: doc.UpdateError) -> str:
+        text = f"TikTok Shop refused the stock: {err.code or 'error'}" + (f" ({err.message})" if err.message else "")
+        codes = [err.code]
+        for extra in err.detail.extra_errors:
+            where = f"warehouse {extra.warehouse_id}" if extra.warehouse_id else "a warehouse"
+            text += f"; {where}: {extra.code}" + (f" ({extra.message})" if extra.message else "")
+            codes.append(extra.code)
+        hints = list(dict.fromkeys(HINTS[c] for c in codes if c in HINTS))
+        return text + (". " + "; ".join(hints) if hints else "")
+
     # -- connection and authorisation ----------------------------------
-    def _shops(self, managed: bool = True) -> tuple[Reply, list]:
+    def _shops(self, managed: bool = True) -> list[doc.Shop]:
         reply = self._call("GET", "/authorization/202309/shops", shop=False, managed=managed)
-        return reply, as_list(self._data(reply).get("shops"), reply, "data.shops")
+        return self._data(reply, doc.ShopList).shops
 
     def check_connection(self) -> str:
-        _reply, shops = self._shops()
+        shops = self._shops()
         cipher = self.credential("shop_cipher", required=False)
-        shop = next((s for s in shops if isinstance(s, dict) and s.get("cipher") == cipher), shops[0] if shops else None)
-        if not isinstance(shop, dict):
+        shop = next((s for s in shops if s.cipher == cipher), shops[0] if shops else None)
+        if shop is None:
             return "TikTok Shop: connected, but the app is authorised for no shop"
-        region = shop.get("region") or ""
-        return f"TikTok Shop {shop.get('name') or shop.get('id')}" + (f" ({region})" if region else "")
+        return f"TikTok Shop {shop.name or shop.id}" + (f" ({shop.region})" if shop.region else "")
 
     def authorize_url(self, redirect_uri: str, state: str) -> str | None:
-        """TikTok's authorisation page takes the app's service id and a state; the redirect URL is registered with the app.
+        """TikTok's authorisation page takes the app's service id (not its app key) and a state.
 
-        Sellers authorise at services.tiktokshop.com; other auth hosts (the
-        sandbox) serve the page at `<auth base>/oauth/authorize`.
+        The redirect URL is registered with the app. Sellers authorise at
+        services.tiktokshop.com; other auth hosts (the sandbox) serve the page
+        at `<auth base>/oauth/authorize` and also take the app key.
         """
-        app_key = self.credential("app_key")
-        service_id = self.credential("service_id", required=False) or app_key
-        params = {"service_id": service_id, "app_key": app_key, "state": state, "redirect_uri": redirect_uri}
+        service_id = self.credential("service_id", required=False)
+        if not service_id:
+            raise ApiError(
+                f"{self.label} channel \u201c{self.channel}\u201d has no service id: copy the Service ID from the app's "
+                "details in TikTok Shop Partner Center (it is not the app key) into the channel in the admin",
+                platform=self.label,
+                code="missing_credential",
+            )
         if "tiktok-shops.com" in self.auth_url:
-            return "https://services.tiktokshop.com/open/authorize?" + urlencode(params)
+            return "https://services.tiktokshop.com/open/authorize?" + urlencode({"service_id": service_id, "state": state})
+        params = {"service_id": service_id, "app_key": self.credential("app_key"), "state": state, "redirect_uri": redirect_uri}
         return f"{self.auth_url}/oauth/authorize?{urlencode(params)}"
 
     def _token_call(self, path: str, params: dict[str, str]) -> TokenSet:
         query = {"app_key": self.credential("app_key"), "app_secret": self.credential("app_secret"), **params}
         reply = self.session.request("GET", self.auth_url + path, path=path, params=query, check=self._check)
-        data = self._data(reply)
-        access = dig(reply, data, "access_token", str)
-        refresh = dig(reply, data, "refresh_token", str)
+        data = self._data(reply, doc.Tokens)
         return TokenSet(
-            access,
-            refresh,
-            self._expiry(reply, dig(reply, data, "access_token_expire_in"), "data.access_token_expire_in"),
-            self._expiry(reply, data["refresh_token_expire_in"], "data.refresh_token_expire_in") if data.get("refresh_token_expire_in") else None,
+            data.access_token,
+            data.refresh_token,
+            self._expiry(reply, data.access_token_expire_in, "data.access_token_expire_in"),
+            self._expiry(reply, data.refresh_token_expire_in, "data.refresh_token_expire_in") if data.refresh_token_expire_in else None,
             {},
         )
 
     @staticmethod
-    def _expiry(reply: Reply, value: Any, name: str) -> datetime:
+    def _expiry(reply: Reply, number: int, name: str) -> datetime:
         """TikTok gives a Unix timestamp; a small number is read as seconds from now, to be liberal."""
-        number = to_int(value, reply, name)
         try:
             if number < 10**9:
                 return timezone.now() + timedelta(seconds=number)
             return datetime.fromtimestamp(number, tz=UTC)
         except (ValueError, OverflowError, OSError):
-            raise reply.malformed(f"field {name} is not a time ({value!r})") from None
+            raise reply.malformed(f"field {name} is not a time ({number!r})") from None
 
     def exchange_code(self, params: dict[str, str]) -> TokenSet:
         code = params.get("code") or params.get("auth_code") or ""
@@ -361,15 +538,15 @@ class TikTokAdapter(Adapter):
         creds = dict(self.channel.credentials or {})
         self.channel.credentials = {**creds, "access_token": tokens.access_token}
         try:
-            _reply, shops = self._shops(managed=False)
+            shops = self._shops(managed=False)
         finally:
             self.channel.credentials = creds
         wanted = creds.get("shop_cipher")
-        shop = next((s for s in shops if isinstance(s, dict) and s.get("cipher") == wanted), None) if wanted else None
-        shop = shop or next((s for s in shops if isinstance(s, dict)), None)
+        shop = next((s for s in shops if s.cipher == wanted), None) if wanted else None
+        shop = shop or (shops[0] if shops else None)
         if shop:
-            tokens.extra["shop_cipher"] = str(shop.get("cipher") or "")
-            tokens.extra["shop_id"] = str(shop.get("id") or "")
+            tokens.extra["shop_cipher"] = shop.cipher
+            tokens.extra["shop_id"] = shop.id
         return tokens
 
     def refresh_tokens(self) -> TokenSet | None:

@@ -15,6 +15,20 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
+            name='Location',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.CharField(max_length=30, unique=True, verbose_name='code')),
+                ('name', models.CharField(max_length=100, verbose_name='name')),
+            ],
+            options={
+                'verbose_name': 'location',
+                'verbose_name_plural': 'locations',
+                'db_table': 'inventory_location',
+                'ordering': ['code'],
+            },
+        ),
+        migrations.CreateModel(
             name='Channel',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),

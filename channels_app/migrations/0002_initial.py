@@ -11,7 +11,6 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('channels_app', '0001_initial'),
-        ('inventory', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -19,7 +18,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='channel',
             name='location',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='channels', to='inventory.location', verbose_name='sells from'),
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='channels', to='channels_app.location', verbose_name='sells from'),
         ),
         migrations.AddField(
             model_name='saleevent',

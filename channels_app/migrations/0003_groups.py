@@ -1,56 +1,10 @@
-"""The three staff roles: viewers see, operators also run jobs, administrators also configure."""
+"""Formerly the staff roles; they moved to omnisync/migrations/0003_groups.py (the top app may name every app's
+permissions, channels_app may not depend on the apps above it). Kept, empty, for databases that recorded it."""
 
-from django.apps import apps as global_apps
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
-
-VIEW_MODELS = [
-    ("channels_app", "channel"), ("channels_app", "saleevent"), ("channels_app", "syncrun"), ("channels_app", "runissue"),
-    ("inventory", "location"), ("inventory", "sku"), ("inventory", "stocklevel"), ("inventory", "stockmovement"),
-    ("inventory", "listing"), ("orders", "order"), ("orders", "orderline"), ("orders", "remoteorder"),
-]
-CONFIG_MODELS = [
-    ("channels_app", "channel"), ("channels_app", "saleevent"), ("inventory", "location"), ("inventory", "sku"),
-]
-
-
-def create_groups(apps, schema_editor):
-    for label in ("auth", "contenttypes", "channels_app", "inventory", "orders"):
-        create_permissions(global_apps.get_app_config(label), verbosity=0, apps=apps)
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-
-    def perms(pairs, actions):
-        found = []
-        for app_label, model in pairs:
-            for action in actions:
-                found.append(Permission.objects.get(content_type__app_label=app_label, codename=f"{action}_{model}"))
-        return found
-
-    view = perms(VIEW_MODELS, ["view"])
-    run = [Permission.objects.get(content_type__app_label="channels_app", codename="run_jobs")]
-    configure = perms(CONFIG_MODELS, ["add", "change", "delete"])
-    adjust = [Permission.objects.get(content_type__app_label="inventory", codename="add_stockmovement")]
-
-    viewers, _ = Group.objects.get_or_create(name="viewers")
-    viewers.permissions.set(view)
-    operators, _ = Group.objects.get_or_create(name="operators")
-    operators.permissions.set(view + run)
-    administrators, _ = Group.objects.get_or_create(name="administrators")
-    administrators.permissions.set(view + run + configure + adjust)
-
-
-def remove_groups(apps, schema_editor):
-    apps.get_model("auth", "Group").objects.filter(name__in=["viewers", "operators", "administrators"]).delete()
 
 
 class Migration(migrations.Migration):
-    dependencies = [
-        ("channels_app", "0002_initial"),
-        ("inventory", "0001_initial"),
-        ("orders", "0001_initial"),
-        ("auth", "0012_alter_user_first_name_max_length"),
-        ("contenttypes", "0002_remove_content_type_name"),
-    ]
+    dependencies = [("channels_app", "0002_initial")]
 
-    operations = [migrations.RunPython(create_groups, remove_groups)]
+    operations = []

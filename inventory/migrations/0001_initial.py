@@ -17,19 +17,6 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Location',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=30, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-            ],
-            options={
-                'verbose_name': 'location',
-                'verbose_name_plural': 'locations',
-                'ordering': ['code'],
-            },
-        ),
-        migrations.CreateModel(
             name='Sku',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
@@ -79,7 +66,7 @@ class Migration(migrations.Migration):
                 ('on_hand', models.IntegerField(default=0, verbose_name='on hand')),
                 ('allocated', models.IntegerField(default=0, verbose_name='allocated')),
                 ('updated_at', models.DateTimeField(auto_now=True)),
-                ('location', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='stock_levels', to='inventory.location')),
+                ('location', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='stock_levels', to='channels_app.location')),
                 ('sku', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='stock_levels', to='inventory.sku')),
             ],
             options={
@@ -102,7 +89,7 @@ class Migration(migrations.Migration):
                 ('note', models.CharField(blank=True, max_length=300, verbose_name='note')),
                 ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='when')),
                 ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('location', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='movements', to='inventory.location')),
+                ('location', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='movements', to='channels_app.location')),
                 ('sku', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='movements', to='inventory.sku')),
             ],
             options={

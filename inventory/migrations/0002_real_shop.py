@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
                 ('warehouse_id', models.CharField(max_length=64, verbose_name='marketplace warehouse id')),
                 ('name', models.CharField(blank=True, max_length=100, verbose_name='name on the marketplace')),
                 ('channel', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='warehouse_links', to='channels_app.channel', verbose_name='channel')),
-                ('location', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='warehouse_links', to='inventory.location', verbose_name='POS location')),
+                ('location', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='warehouse_links', to='channels_app.location', verbose_name='POS location')),
             ],
             options={
                 'verbose_name': 'channel warehouse',

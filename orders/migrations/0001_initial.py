@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
                 ('applied_allocated', models.PositiveIntegerField(default=0, verbose_name='allocated by this line')),
                 ('applied_deducted', models.PositiveIntegerField(default=0, verbose_name='deducted by this line')),
                 ('effect_version', models.PositiveIntegerField(default=0)),
-                ('applied_location', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='inventory.location')),
+                ('applied_location', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='channels_app.location')),
                 ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='orders.order')),
                 ('sku', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='order_lines', to='inventory.sku')),
             ],

@@ -5,6 +5,25 @@ parameter errors, 403 for signature and token errors, 404 when nothing asked
 for exists, 429 for throttling (assumed code `error_too_many_request`) and
 500/503 for server errors. Order details for a batch where only some order_sn
 exist come back with the found orders and a `warning` naming the others.
+
+Error codes carry Shopee's module prefix where its documentation shows one:
+`common.error_auth` for an unknown access token (get_order_detail's sample),
+`order.order_list_invalid_time`, `warehouse.error_not_in_whitelist`,
+`product.error_auth` for an update_stock refused for its locations.
+
+Several locations: a shop with `Shop.warehouses` ([{id, name, is_default}])
+is a multi-warehouse shop. `get_warehouse_detail` lists its locations (the
+`id` is the `location_id`; a single-location shop gets
+`warehouse.error_not_in_whitelist`); stock is shown per location from
+`Variant.warehouse_stock`, and `update_stock` requires a `location_id` on
+every `seller_stock` entry and refuses unknown or repeated ones ("more/wrong").
+A location left out of an update keeps its stock (not documented). Orders
+take their units from the default location (assumed): the default location
+shows what `Variant.stock` holds beyond the other locations' figures.
+
+Authorisation (assumed, the docs give no rule beyond "at most 365 days"):
+`get_shop_info.auth_time` is when the shop's last authorisation code was used
+(else when the shop was created) and `expire_time` is 365 days later.
 """
 
 import time
@@ -22,16 +41,45 @@ MOUNT = "/sandbox/shopee"
 MAX_SKEW = 300
 MAX_WINDOW = 15 * 86400
 LOCATION_ID = "IDZ"
+AUTHORISATION_SECONDS = 365 * 86400
+RESERVED_REFUSAL = "Total stock must be more than reserved stock."
+LACK_OF_LOCATION = "Lack of location_id, please double check."
+WRONG_LOCATION = "The location_id input is not matched the shop's location_id(more/wrong). Please double check."
 
 
 def _epoch(dt: datetime) -> int:
     return int(dt.timestamp())
 
 
-def _stock_info(variant: Variant) -> dict:
+def _location_ids(shop: Shop) -> list[str]:
+    return [str(w.get("id")) for w in shop.warehouses or [] if isinstance(w, dict) and w.get("id") not in (None, "")]
+
+
+def _default_location(shop: Shop) -> str:
+    ids = _location_ids(shop)
+    marked = [str(w.get("id")) for w in shop.warehouses or [] if isinstance(w, dict) and w.get("is_default")]
+    return marked[0] if marked else ids[0]
+
+
+def location_stock(shop: Shop, variant: Variant) -> dict[str, int]:
+    """Per-location seller stock of a multi-location shop, summing to `variant.stock`."""
+    ids = _location_ids(shop)
+    default = _default_location(shop)
+    stored = variant.warehouse_stock or {}
+    out = {wid: max(0, int(stored.get(wid, 0))) for wid in ids if wid != default}
+    out[default] = max(0, variant.stock - sum(out.values()))
+    return {wid: out[wid] for wid in ids}
+
+
+def _stock_info(shop: Shop, variant: Variant) -> dict:
+    if _location_ids(shop):
+        seller = [{"location_id": wid, "stock": stock} for wid, stock in location_stock(shop, variant).items()]
+    else:
+        seller = [{"location_id": LOCATION_ID, "stock": variant.stock}]
     return {
-        "summary_info": {"total_reserved_stock": variant.reserved_stock, "total_available_stock": variant.stock},
-        "seller_stock": [{"location_id": LOCATION_ID, "stock": variant.stock}],
+        "summary_info": {"total_reserved_stock": variant.reserved_stock,
+                         "total_available_stock": sum(s["stock"] for s in seller)},
+        "seller_stock": seller,
     }
 
 
@@ -97,7 +145,7 @@ class Shopee(Platform):
         if not same(expected, params["sign"]):
             raise ApiError("error_sign", "Wrong sign.", 403)
         if services.token_find(access_token, Token.ACCESS, shop=shop) is None:
-            raise ApiError("error_auth", "Invalid access_token.", 403)
+            raise ApiError("common.error_auth", "Invalid access_token.", 403)
         return shop
 
     def authenticate_public(self, request) -> Shop:
@@ -155,10 +203,27 @@ def access_token_get(request, shop):
 
 @shopee.endpoint()
 def get_shop_info(request, shop):
-    auth_time = _epoch(shop.created_at)
-    info = {"shop_name": shop.name, "region": shop.region, "status": "NORMAL", "is_cb": False, "is_sip": False,
-            "auth_time": auth_time, "expire_time": auth_time + 365 * 86400}
-    return shopee.ok(request, dict(info), top=info)
+    """The documented reply has its fields at the top level, with no `response` object."""
+    code = Token.objects.filter(shop=shop, kind=Token.CODE, used_at__isnull=False).order_by("-used_at").first()
+    auth_time = _epoch(code.used_at if code else shop.created_at)
+    info = {"request_id": request.sandbox_request_id, "error": "", "message": "", "auth_time": auth_time,
+            "expire_time": auth_time + AUTHORISATION_SECONDS, "shop_name": shop.name, "region": shop.region,
+            "status": "NORMAL", "shop_fulfillment_flag": "Others", "is_cb": False, "is_upgraded_cbsc": False,
+            "merchant_id": None, "is_sip": False, "sip_affi_shops": [], "is_main_shop": False, "is_direct_shop": False,
+            "linked_direct_shop_list": [], "linked_main_shop_id": 0}
+    return json_response(info)
+
+
+@shopee.endpoint()
+def get_warehouse_detail(request, shop):
+    """The shop's locations; a shop without multi-warehouse is not in the whitelist."""
+    if not _location_ids(shop):
+        raise ApiError("warehouse.error_not_in_whitelist", "The shop is not in the multi-warehouse whitelist.", 403)
+    rows = [{"warehouse_id": i + 1, "warehouse_name": str(w.get("name") or w.get("id")), "location_id": str(w.get("id")),
+             "address_id": 0, "region": shop.region, "state": "", "city": "", "district": "", "town": "", "address": "",
+             "zipcode": "", "state_code": "", "holiday_mode_state": 0}
+            for i, w in enumerate(shop.warehouses) if isinstance(w, dict) and w.get("id") not in (None, "")]
+    return shopee.ok(request, rows)
 
 
 # ---------------------------------------------------------------- orders
@@ -292,7 +357,7 @@ def get_item_base_info(request, shop):
                "item_sku": item.sku if item.has_variants else variants[0].seller_sku,
                "create_time": _epoch(item.created_at), "update_time": _epoch(item.updated_at)}
         if not item.has_variants:
-            row["stock_info_v2"] = _stock_info(variants[0])
+            row["stock_info_v2"] = _stock_info(shop, variants[0])
             row["price_info"] = [{"currency": shop.currency, "current_price": float(variants[0].price),
                                   "original_price": float(variants[0].price)}]
         out.append(row)
@@ -313,7 +378,7 @@ def get_model_list(request, shop):
         if variants else [],
         "model": [{"model_id": v.variant_id, "model_sku": v.seller_sku, "model_name": v.name, "tier_index": [i],
                    "price_info": [{"current_price": float(v.price), "original_price": float(v.price)}],
-                   "stock_info_v2": _stock_info(v)} for i, v in enumerate(variants)],
+                   "stock_info_v2": _stock_info(shop, v)} for i, v in enumerate(variants)],
     })
 
 
@@ -332,31 +397,55 @@ def update_stock(request, shop):
         raise ApiError("error_not_found", "Item not found.", 404)
     variants = list(item.variants.all())
     by_model = {v.variant_id: v for v in variants} if item.has_variants else {0: variants[0]}
+    locations = _location_ids(shop)
+    requests = []
+    for entry in stock_list:
+        seller_stock = entry.get("seller_stock") if isinstance(entry, dict) else None
+        if not isinstance(seller_stock, list) or not seller_stock or not all(isinstance(s, dict) for s in seller_stock):
+            raise shopee.param_error("seller_stock must hold 1 or more entries")
+        given = [s.get("location_id") for s in seller_stock]
+        if locations:
+            if any(g in (None, "") for g in given):
+                raise ApiError("product.error_auth", LACK_OF_LOCATION, 400)
+            if len(set(given)) != len(given) or any(str(g) not in locations for g in given):
+                raise ApiError("product.error_auth", WRONG_LOCATION, 400)
+        elif len(seller_stock) > 1 or any(g not in (None, "", LOCATION_ID) for g in given):
+            raise ApiError("product.error_auth", WRONG_LOCATION, 400)
+        requests.append((entry, seller_stock))
     ignore = faults.ignore_stock(request, shop)
     now = services.whole_seconds(timezone.now())
     success, failure, changes = [], [], []
-    for entry in stock_list:
-        model_id = entry.get("model_id", 0) if isinstance(entry, dict) else None
+    for entry, seller_stock in requests:
+        model_id = entry.get("model_id", 0)
         variant = by_model.get(model_id) if isinstance(model_id, int) else None
         if variant is None:
             failure.append({"model_id": model_id, "failed_reason": "Model not found."})
             continue
-        seller_stock = entry.get("seller_stock")
-        stock = seller_stock[0].get("stock") if isinstance(seller_stock, list) and seller_stock and isinstance(seller_stock[0], dict) else None
-        if not isinstance(stock, int) or isinstance(stock, bool) or stock < 0:
+        stocks = [s.get("stock") for s in seller_stock]
+        if any(not isinstance(v, int) or isinstance(v, bool) or v < 0 for v in stocks):
             failure.append({"model_id": model_id, "failed_reason": "Invalid stock."})
             continue
-        if stock < variant.reserved_stock:
-            failure.append({"model_id": model_id,
-                            "failed_reason": f"Stock cannot be lower than the reserved promotion stock ({variant.reserved_stock})."})
+        if locations:
+            per_location = location_stock(shop, variant)
+            per_location.update({str(s["location_id"]): s["stock"] for s in seller_stock})
+            total = sum(per_location.values())
+        else:
+            per_location, total = {}, stocks[0]
+        if total < variant.reserved_stock:
+            failure.append({"model_id": model_id, "failed_reason": RESERVED_REFUSAL})
             continue
-        success.append({"model_id": model_id, "location_id": LOCATION_ID, "stock": stock})
-        changes.append((variant, stock))
+        if locations:
+            success.extend({"model_id": model_id, "location_id": str(s["location_id"]), "stock": s["stock"]} for s in seller_stock)
+        else:
+            success.append({"model_id": model_id, "location_id": LOCATION_ID, "stock": total})
+        changes.append((variant, total, per_location))
     if changes and not ignore:
         with transaction.atomic():
-            for variant, stock in changes:
-                variant.stock, variant.updated_at = stock, now
-            Variant.objects.bulk_update([v for v, _ in changes], ["stock", "updated_at"])
+            for variant, total, per_location in changes:
+                variant.stock, variant.updated_at = total, now
+                if per_location:
+                    variant.warehouse_stock = per_location
+            Variant.objects.bulk_update([v for v, _, _ in changes], ["stock", "warehouse_stock", "updated_at"])
             Item.objects.filter(pk=item.pk).update(updated_at=now)
     if failure:
         return shopee.ok(request, {"success_list": success, "failure_list": failure}, error="error_busi_update_stock_failed",

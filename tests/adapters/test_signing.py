@@ -27,7 +27,7 @@ def test_lazada_ignores_an_existing_sign_parameter():
 def test_lazada_stock_payload_escapes_values():
     xml = LazadaAdapter.stock_payload([StockUpdate("1", "2", "A&B<1>", 7)])
     assert "<SellerSku>A&amp;B&lt;1&gt;</SellerSku>" in xml
-    assert "<Quantity>7</Quantity>" in xml
+    assert "<SellableQuantity>7</SellableQuantity>" in xml
     assert xml.startswith("<?xml") and xml.endswith("</Skus></Product></Request>")
 
 

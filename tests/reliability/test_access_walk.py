@@ -23,16 +23,17 @@ from orders.models import Order
 from tests import factories as f
 
 LOGIN_PAGES = ("/login/", "/admin/login/")
-# Admin pages of models the administrators' role may see (channels_app/migrations/0003_groups.py).
+# Admin pages of models the administrators' role may see (omnisync/migrations/0003_groups.py).
 ROLE_MODELS = {
     "channels_app.channel", "channels_app.saleevent", "channels_app.syncrun", "channels_app.runissue",
-    "inventory.location", "inventory.sku", "inventory.stocklevel", "inventory.stockmovement", "inventory.listing",
-    "orders.order", "orders.orderline", "orders.remoteorder",
+    "channels_app.location", "inventory.sku", "inventory.stocklevel", "inventory.stockmovement", "inventory.listing",
+    "orders.order", "orders.orderline", "orders.remoteorder", "inventory.warehouselink", "orders.statusoverride",
 }
 DASHBOARD_PAGES = {"dashboard", "channel_stats", "inventory_preview", "mismatches", "orders", "order_detail", "discrepancies",
                    "listings", "runs", "run_detail", "run_progress", "report"}
 PUBLIC = {"login", "set_language", "admin:login"}
-CONFIG_MODELS = {"channels_app.channel", "channels_app.saleevent", "inventory.location", "inventory.sku"}
+CONFIG_MODELS = {"channels_app.channel", "channels_app.saleevent", "channels_app.location", "inventory.sku",
+                 "inventory.warehouselink", "orders.statusoverride"}
 INSIDE = {"ok", "redirect", "method"}
 
 
@@ -126,7 +127,7 @@ def expected(role: str | None, name: str) -> set[str]:
         return INSIDE
     if name in DASHBOARD_PAGES:
         return {"ok"}
-    if name == "job_start":
+    if name in ("job_start", "routine_all_start"):
         return {"method"}  # POST only, for everyone logged in
     if name == "download_start":
         return {"denied"} if role == "viewers" else {"ok"}

@@ -25,6 +25,7 @@ from channels_app.adapters.registry import ADAPTERS
 from channels_app.adapters.types import (
     ChannelListing,
     ChannelOrder,
+    OrderProblem,
     PushResult,
     RemoteOrderState,
     StockUpdate,
@@ -136,6 +137,8 @@ def check_result(result) -> None:
         elif isinstance(item, ChannelListing):
             assert item.stock is None or (isinstance(item.stock, int) and not isinstance(item.stock, bool) and abs(item.stock) < 2**31), item
             assert item.updated_at is None or sane_time(item.updated_at), item
+        elif isinstance(item, OrderProblem):
+            assert isinstance(item.external_id, str) and isinstance(item.reason, str) and item.reason, item
         elif isinstance(item, PushResult):
             assert isinstance(item.applied, bool) and isinstance(item.reason, str), item
         else:

@@ -36,7 +36,8 @@ def test_seed_is_idempotent_and_shops_json_has_the_documented_shape(catalogue):
     assert set(by_platform["shopee"]["credentials"]) == {"partner_id", "partner_key", "shop_id", "access_token", "refresh_token"}
     assert by_platform["shopee"]["credentials"]["partner_id"] == 2001001
     assert len(by_platform["shopee"]["credentials"]["partner_key"]) == 64
-    assert set(by_platform["tiktok"]["credentials"]) == {"app_key", "app_secret", "access_token", "refresh_token", "shop_cipher"}
+    assert set(by_platform["tiktok"]["credentials"]) == {"app_key", "app_secret", "access_token", "refresh_token", "shop_cipher",
+                                                               "service_id"}
     assert by_platform["tiktok"]["auth_base_url"] == "http://h:1/sandbox/tiktok-auth"
     assert set(by_platform["lazada"]["credentials"]) == {"app_key", "app_secret", "access_token", "refresh_token"}
     assert by_platform["lazada"]["auth_base_url"] == "http://h:1/sandbox/lazada-auth"

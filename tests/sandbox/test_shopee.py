@@ -1,6 +1,7 @@
 import time
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from sandbox import services
@@ -78,7 +79,7 @@ def test_signature_timestamp_and_token_are_checked(make_shop, client_for):
     stale = api.call("GET", path, ts=int(time.time()) - 301)
     assert stale.json()["error"] == "error_param" and "timestamp" in stale.json()["message"].lower()
     unknown = api.call("GET", path, token="at-unknown")
-    assert unknown.json()["error"] == "error_auth"
+    assert (unknown.json()["error"], unknown.json()["message"]) == ("common.error_auth", "Invalid access_token.")
 
 
 def test_expired_access_token_is_refused(make_shop, client_for):
@@ -87,7 +88,7 @@ def test_expired_access_token_is_refused(make_shop, client_for):
     assert api.call("GET", "/api/v2/shop/get_shop_info").json()["error"] == ""
     Token.objects.filter(shop=shop, kind=Token.ACCESS).update(expires_at=timezone.now() - timedelta(seconds=1))
     r = api.call("GET", "/api/v2/shop/get_shop_info")
-    assert r.json()["error"] == "error_auth"
+    assert r.json()["error"] == "common.error_auth"
 
 
 def test_listing_calls(make_shop, client_for):
@@ -123,7 +124,8 @@ def test_update_stock_partial_failure(make_shop, client_for):
     r = api.call("POST", "/api/v2/product/update_stock", body=body).json()
     assert r["error"] == "error_busi_update_stock_failed"
     assert r["response"]["success_list"] == [{"model_id": s.variant_id, "location_id": "IDZ", "stock": 7}]
-    assert {f["model_id"] for f in r["response"]["failure_list"]} == {m.variant_id, 999}
+    assert {f["model_id"]: f["failed_reason"] for f in r["response"]["failure_list"]} == {
+        m.variant_id: "Total stock must be more than reserved stock.", 999: "Model not found."}
     s.refresh_from_db()
     m.refresh_from_db()
     assert (s.stock, m.stock) == (7, 40)
@@ -167,3 +169,127 @@ def test_selling_and_cancelling_move_stock(make_shop):
     stock.refresh_from_db()
     assert stock.stock == 40
     assert [h.status for h in order.history.all()] == ["UNPAID", "IN_CANCEL", "CANCELLED"]
+
+
+# -- authorisation expiry, several locations (issue 11) -------------------------------------------------
+
+WAREHOUSES = [{"id": "IDZ", "name": "Jakarta", "is_default": True}, {"id": "IDB", "name": "Bandung", "is_default": False}]
+
+
+@pytest.fixture
+def warehouse_route():
+    """GET /api/v2/shop/get_warehouse_detail, mounted for the test when sandbox/urls.py does not list it yet."""
+    from django.urls import clear_url_caches, path
+
+    from sandbox import urls
+    from sandbox.platforms import shopee
+
+    route = "shopee/api/v2/shop/get_warehouse_detail"
+    added = None
+    if not any(str(p.pattern) == route for p in urls.urlpatterns):
+        added = path(route, shopee.get_warehouse_detail)
+        urls.urlpatterns.append(added)
+        clear_url_caches()
+    yield
+    if added is not None:
+        urls.urlpatterns.remove(added)
+        clear_url_caches()
+
+
+def test_shop_info_has_its_fields_at_the_top_and_the_authorisation_ends_365_days_after_it_began(make_shop, client_for):
+    shop = make_shop("shopee")
+    body = client_for(shop).call("GET", "/api/v2/shop/get_shop_info").json()
+    assert "response" not in body
+    assert body["auth_time"] == int(shop.created_at.timestamp())
+    assert body["expire_time"] - body["auth_time"] == 365 * 86400
+    assert body["shop_name"] == shop.name and body["status"] == "NORMAL"
+
+
+def test_a_new_authorisation_moves_the_expiry(make_shop, client_for):
+    shop = make_shop("shopee")
+    code = services.token_issue(shop, Token.CODE)
+    Token.objects.filter(pk=code.pk).update(used_at=timezone.now() + timedelta(days=3))
+    body = client_for(shop).call("GET", "/api/v2/shop/get_shop_info").json()
+    assert abs(body["auth_time"] - int((timezone.now() + timedelta(days=3)).timestamp())) <= 2
+    assert body["expire_time"] == body["auth_time"] + 365 * 86400
+
+
+def test_warehouse_detail_lists_the_locations_or_says_the_shop_has_one(make_shop, client_for, warehouse_route):
+    single = make_shop("shopee")
+    r = client_for(single).call("GET", "/api/v2/shop/get_warehouse_detail").json()
+    assert r["error"] == "warehouse.error_not_in_whitelist"
+    multi = make_shop("shopee")
+    multi.warehouses = WAREHOUSES
+    multi.save()
+    r = client_for(multi).call("GET", "/api/v2/shop/get_warehouse_detail").json()
+    assert r["error"] == ""
+    assert [(w["location_id"], w["warehouse_name"]) for w in r["response"]] == [("IDZ", "Jakarta"), ("IDB", "Bandung")]
+
+
+def _multi(make_shop):
+    shop = make_shop("shopee")
+    shop.warehouses = WAREHOUSES
+    shop.save()
+    Variant.objects.filter(shop=shop, seller_sku="SHIRT-S").update(stock=40, warehouse_stock={"IDB": 15})
+    return shop
+
+
+def test_multi_location_stock_is_shown_per_location(make_shop, client_for):
+    shop = _multi(make_shop)
+    api = client_for(shop)
+    s = Variant.objects.get(shop=shop, seller_sku="SHIRT-S")
+    models = api.call("GET", "/api/v2/product/get_model_list", {"item_id": s.item.item_id}).json()["response"]["model"]
+    info = next(m for m in models if m["model_sku"] == "SHIRT-S")["stock_info_v2"]
+    assert info["seller_stock"] == [{"location_id": "IDZ", "stock": 25}, {"location_id": "IDB", "stock": 15}]
+    assert info["summary_info"] == {"total_reserved_stock": 0, "total_available_stock": 40}
+    mug = Variant.objects.get(shop=shop, seller_sku="MUG-1")
+    base = api.call("GET", "/api/v2/product/get_item_base_info", {"item_id_list": str(mug.item.item_id)}).json()
+    assert base["response"]["item_list"][0]["stock_info_v2"]["seller_stock"] == [
+        {"location_id": "IDZ", "stock": 50}, {"location_id": "IDB", "stock": 0}]
+
+
+def test_multi_location_update_needs_every_location_id_and_only_the_shops(make_shop, client_for):
+    shop = _multi(make_shop)
+    api = client_for(shop)
+    s = Variant.objects.get(shop=shop, seller_sku="SHIRT-S")
+
+    def push(seller_stock):
+        body = {"item_id": s.item.item_id, "stock_list": [{"model_id": s.variant_id, "seller_stock": seller_stock}]}
+        return api.call("POST", "/api/v2/product/update_stock", body=body).json()
+
+    lack = push([{"stock": 9}])
+    assert (lack["error"], lack["message"]) == ("product.error_auth", "Lack of location_id, please double check.")
+    wrong = push([{"location_id": "XXX", "stock": 9}])
+    assert wrong["error"] == "product.error_auth" and "more/wrong" in wrong["message"]
+    repeated = push([{"location_id": "IDZ", "stock": 1}, {"location_id": "IDZ", "stock": 2}])
+    assert repeated["error"] == "product.error_auth" and "more/wrong" in repeated["message"]
+    s.refresh_from_db()
+    assert (s.stock, s.warehouse_stock) == (40, {"IDB": 15})
+    ok = push([{"location_id": "IDZ", "stock": 7}, {"location_id": "IDB", "stock": 3}])
+    assert ok["error"] == ""
+    assert ok["response"]["success_list"] == [
+        {"model_id": s.variant_id, "location_id": "IDZ", "stock": 7}, {"model_id": s.variant_id, "location_id": "IDB", "stock": 3}]
+    s.refresh_from_db()
+    assert (s.stock, s.warehouse_stock) == (10, {"IDZ": 7, "IDB": 3})
+
+
+def test_multi_location_total_may_not_go_below_reserved_stock(make_shop, client_for):
+    shop = _multi(make_shop)
+    m = Variant.objects.get(shop=shop, seller_sku="SHIRT-M")  # 5 reserved
+    body = {"item_id": m.item.item_id, "stock_list": [{"model_id": m.variant_id, "seller_stock": [
+        {"location_id": "IDZ", "stock": 2}, {"location_id": "IDB", "stock": 2}]}]}
+    r = client_for(shop).call("POST", "/api/v2/product/update_stock", body=body).json()
+    assert r["error"] == "error_busi_update_stock_failed"
+    assert r["response"]["failure_list"] == [{"model_id": m.variant_id, "failed_reason": "Total stock must be more than reserved stock."}]
+    m.refresh_from_db()
+    assert m.stock == 40
+
+
+def test_single_location_shop_refuses_a_foreign_location(make_shop, client_for):
+    shop = make_shop("shopee")
+    mug = Variant.objects.get(shop=shop, seller_sku="MUG-1")
+    body = {"item_id": mug.item.item_id, "stock_list": [{"model_id": 0, "seller_stock": [{"location_id": "IDB", "stock": 3}]}]}
+    r = client_for(shop).call("POST", "/api/v2/product/update_stock", body=body).json()
+    assert r["error"] == "product.error_auth"
+    same = {"item_id": mug.item.item_id, "stock_list": [{"model_id": 0, "seller_stock": [{"location_id": "IDZ", "stock": 3}]}]}
+    assert client_for(shop).call("POST", "/api/v2/product/update_stock", body=same).json()["error"] == ""
