@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from channels_app.models import Channel
 
 T = TypeVar("T")
+R = TypeVar("R")
 #: Amounts and counts beyond what the POS stores (DecimalField(14, 2), IntegerField) are malformed answers.
 MAX_AMOUNT = Decimal(10) ** 12
 MAX_COUNT = 2**31 - 1
@@ -277,10 +278,23 @@ class Adapter(ABC):
         try:
             return call()
         except ApiError as err:
-            if err.code not in self.expired_token_codes or type(self).refresh_tokens is Adapter.refresh_tokens:
+            if not self.token_expired(err) or type(self).refresh_tokens is Adapter.refresh_tokens:
                 raise
         self.force_refresh(token)
         return call()
+
+    def token_expired(self, err: ApiError) -> bool:
+        """Whether an error means "the access token is no longer valid" (refresh once and retry)."""
+        return err.code in self.expired_token_codes
+
+    def stops_batch(self, err: ApiError) -> bool:
+        """Whether an error from one group means the remaining groups would fail the same way.
+
+        True for errors that concern the whole channel (credentials,
+        signature), an access token the refresh could not mend, and an
+        overloaded platform (transient: `ApiSession` already retried it).
+        """
+        return err.transient or err.code in self.channel_wide_codes or err.code in self.expired_token_codes
 
     # -- batch pushes ------------------------------------------------------
     def push_in_groups(
@@ -300,17 +314,83 @@ class Adapter(ABC):
             try:
                 results.extend(self.with_token(lambda group=group: push_group(group)))
             except ApiError as err:
-                if err.transient or err.code in self.channel_wide_codes or err.code in self.expired_token_codes:
+                if self.stops_batch(err):
                     err.partial_results = results
                     raise
                 results.extend(PushResult(u.item_id, u.variant_id, False, err.message) for u in group)
         return results
 
 
-# -- small parsing helpers ---------------------------------------------------
+# -- batching ------------------------------------------------------------------
 def chunked(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    """Consecutive slices of at most `size` items: the fixed batch size a platform documents."""
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+def _never(err: ApiError) -> bool:
+    return False
+
+
+def split_until_accepted(
+    items: Sequence[T],
+    send: Callable[[Sequence[T]], Iterable[R]],
+    *,
+    too_big: Callable[[ApiError], bool] = _never,
+    one_bad: Callable[[ApiError], bool] = _never,
+    on_single_refused: Callable[[T, ApiError], Iterable[R]] | None = None,
+) -> Iterator[R]:
+    """Send one batch; when the platform refuses the batch as a whole, halve it and send the halves.
+
+    Why one helper: platforms refuse a whole batch for reasons a smaller batch
+    avoids, and say nothing about which member was at fault. A store may cap
+    batches lower than documented (WooCommerce answers 413), or one bad member
+    fails the call for all (Lazada's E037 for one foreign order id, a SKU under
+    a campaign; Shopee's `error_not_found` for one unknown order). Halving the
+    batch is the answer to both, and one copy of it keeps the rule the same
+    everywhere: which half goes first, what a lone member's refusal means,
+    which errors are left alone.
+
+    - `too_big(err)`: the batch is larger than the platform accepts. Each half
+      is sent (and halved again while still refused). One item still refused
+      this way raises `err`: nothing smaller can be sent.
+    - `one_bad(err)`: some member is bad and the platform does not say which.
+      The halves are sent until the bad members stand alone; each one is then
+      reported by `on_single_refused(item, err)`, whose results stand in the
+      item's place, while the good members still land. Without
+      `on_single_refused` the lone member's refusal raises.
+    - Any other error raises at once, after the one call. Transient errors were
+      already retried by `ApiSession`; this helper never repeats a call as it was.
+
+    Results come in the order of `items` (the first half's before the second's).
+    Nothing is sent for no items; a batch the platform accepts costs exactly one
+    call; one bad member among n costs about 2·log2(n)+1 calls.
+
+    `send(batch)` must raise the refusal when called, not while its result is
+    iterated: return a list, or a generator built from a reply already received.
+    """
+    if not items:
+        return
+    try:
+        results = send(items)
+    except ApiError as err:
+        refusal = err
+    else:
+        yield from results
+        return
+    if not (too_big(refusal) or one_bad(refusal)):
+        raise refusal
+    if len(items) == 1:
+        if on_single_refused is None or not one_bad(refusal):
+            raise refusal
+        yield from on_single_refused(items[0], refusal)
+        return
+    middle = len(items) // 2
+    for half in (items[:middle], items[middle:]):
+        yield from split_until_accepted(half, send, too_big=too_big, one_bad=one_bad, on_single_refused=on_single_refused)
+
+
+# -- small parsing helpers ---------------------------------------------------
 
 
 def from_epoch(value: Any, reply: Reply, name: str) -> datetime:

@@ -35,7 +35,7 @@ from urllib.parse import urlencode
 from django.utils import timezone
 from pydantic import ValidationError
 
-from channels_app.adapters.base import Adapter, chunked
+from channels_app.adapters.base import Adapter, chunked, split_until_accepted
 from channels_app.adapters.schemas import Count, Doc, Text, describe, parse, parse_each
 from channels_app.adapters.schemas.lazada import (
     ListedOrder,
@@ -294,24 +294,26 @@ class LazadaAdapter(Adapter):
             if not order_id.isdigit():
                 yield OrderProblem(order_id, f"Lazada order ids are numbers; {order_id!r} cannot be looked up")
         for batch in chunked(good, self.order_detail_batch):
-            yield from self._fetch_batch(list(batch))
+            yield from split_until_accepted(
+                batch,
+                self._fetch_batch,
+                one_bad=lambda err: err.code in BAD_ORDER_ID_CODES,
+                on_single_refused=self._unknown_order,
+            )
 
-    def _fetch_batch(self, ids: list[str]) -> Iterator[ChannelOrder | OrderProblem]:
-        try:
-            reply = self._call("GET", "/orders/items/get", {"order_ids": "[" + ",".join(ids) + "]"})
-        except ApiError as err:
-            if err.code not in BAD_ORDER_ID_CODES:
-                raise
-            if len(ids) == 1:
-                yield OrderProblem(ids[0], (
-                    f"Lazada does not know order {ids[0]} for this shop (E037: one or more order id in the list are "
-                    "incorrect). It may belong to another seller account or be mistyped: check it in Lazada Seller Center"
-                ))
-                return
-            middle = len(ids) // 2
-            yield from self._fetch_batch(ids[:middle])
-            yield from self._fetch_batch(ids[middle:])
-            return
+    @staticmethod
+    def _unknown_order(order_id: str, err: ApiError) -> list[OrderProblem]:
+        return [OrderProblem(order_id, (
+            f"Lazada does not know order {order_id} for this shop (E037: one or more order id in the list are "
+            "incorrect). It may belong to another seller account or be mistyped: check it in Lazada Seller Center"
+        ))]
+
+    def _fetch_batch(self, ids: Sequence[str]) -> Iterator[ChannelOrder | OrderProblem]:
+        """One /orders/items/get call (a refusal raises here); the orders are read from its reply as they are taken."""
+        reply = self._call("GET", "/orders/items/get", {"order_ids": "[" + ",".join(ids) + "]"})
+        return self._orders_of(reply, ids)
+
+    def _orders_of(self, reply: Reply, ids: Sequence[str]) -> Iterator[ChannelOrder | OrderProblem]:
         rid = self._rid(reply)
         asked = set(ids)
         data = reply.data.get("data")
@@ -494,22 +496,33 @@ class LazadaAdapter(Adapter):
         Too many SKUs (E204, 4171, 513) halves the group. A refusal that is
         about one SKU's stock (4170 campaign, 212, 4225, 501 without detail)
         halves it too, so the other SKUs still land; alone, the SKU is
-        refused with the reason. Per-SKU `detail[]` entries are matched by
-        sku_id, then seller_sku.
+        refused with the reason (as is a lone SKU still refused as too many).
+        Per-SKU `detail[]` entries are matched by sku_id, then seller_sku.
         """
+        return list(split_until_accepted(
+            group,
+            self._send_stock,
+            too_big=lambda err: err.code in TOO_MANY_SKUS,
+            one_bad=lambda err: err.code in SKU_REFUSALS or err.code in TOO_MANY_SKUS,
+            on_single_refused=self._sku_refused,
+        ))
+
+    @staticmethod
+    def _sku_refused(update: StockUpdate, err: ApiError) -> list[PushResult]:
+        reason = REASONS.get(err.code) or f"Lazada refused the stock ({err.code}: {getattr(err, 'said', '') or 'refused'})"
+        return [PushResult(update.item_id, update.variant_id, False, reason)]
+
+    def _send_stock(self, group: Sequence[StockUpdate]) -> list[PushResult]:
+        """One stock call; a refusal of the whole group (no per-SKU detail) raises, with Lazada's own words as `said`."""
         reply = self._call("POST", "/product/stock/sellable/update", {"payload": self.stock_payload(group)}, keep=True)
         body = reply.data
         code = self._code(reply)
         details = self._details(reply)
         if code != "0" and not details:
-            if code in TOO_MANY_SKUS or code in SKU_REFUSALS:
-                if len(group) > 1:
-                    middle = len(group) // 2
-                    return self._push_group(group[:middle]) + self._push_group(group[middle:])
-                reason = REASONS.get(code) or f"Lazada refused the stock ({code}: {body.get('message') or 'refused'})"
-                return [PushResult(group[0].item_id, group[0].variant_id, False, reason)]
-            raise ApiError.refused(self.label, code, str(body.get("message") or ""), request_id=self._rid(reply),
+            err = ApiError.refused(self.label, code, str(body.get("message") or ""), request_id=self._rid(reply),
                                    hint=HINTS.get(code, ""))
+            err.said = body.get("message")
+            raise err
         by_id = {d.sku_id: d for d in details if d.sku_id}
         by_sku = {d.seller_sku: d for d in details if d.seller_sku}
         results = []

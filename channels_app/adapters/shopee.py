@@ -26,16 +26,16 @@ import hashlib
 import hmac
 import math
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from channels_app.adapters.base import Adapter, chunked
+from channels_app.adapters.base import Adapter, chunked, split_until_accepted
 from channels_app.adapters.schemas import parse, parse_each
 from channels_app.adapters.schemas import shopee as doc
 from channels_app.adapters.types import (
@@ -50,8 +50,6 @@ from channels_app.adapters.types import (
     TokenSet,
 )
 from omnisync.lib.http import ApiError, Outgoing, Reply
-
-T = TypeVar("T")
 
 #: What the caller does about an error (the `action` attribute of the ApiError the adapter raises).
 REFRESH = "refresh"  # refresh the access token and retry once
@@ -227,32 +225,15 @@ class ShopeeAdapter(Adapter):
             raise reply.malformed("field response is missing or not an object", str(reply.data.get("request_id") or ""))
         return response
 
-    def with_token(self, call: Callable[[], T]) -> T:
-        """Refresh once on an expired-token answer, which Shopee sends as `error_auth` "Invalid access_token."
-        (among other meanings of `error_auth`) or the misspelled `invalid_acceess_token`."""
-        self.ensure_token()
-        token = (self.channel.credentials or {}).get("access_token", "")
-        try:
-            return call()
-        except ApiError as err:
-            if getattr(err, "action", "") != REFRESH:
-                raise
-        self.force_refresh(token)
-        return call()
+    def token_expired(self, err: ApiError) -> bool:
+        """Shopee says "expired token" as `error_auth` "Invalid access_token." (among other meanings of
+        `error_auth`) or the misspelled `invalid_acceess_token`: `classify` tells them apart."""
+        return getattr(err, "action", "") == REFRESH
 
-    def push_in_groups(self, groups: Iterable[Sequence[StockUpdate]], push_group) -> list[PushResult]:
-        """As in `Adapter`, but a refusal stops the push only when it concerns the whole channel:
-        an `error_auth` refusing one item's stock (below the promotion stock) leaves the other items to go."""
-        results: list[PushResult] = []
-        for group in groups:
-            try:
-                results.extend(self.with_token(lambda group=group: push_group(group)))
-            except ApiError as err:
-                if err.transient or getattr(err, "channel_wide", False) or err.code in self.channel_wide_codes:
-                    err.partial_results = results
-                    raise
-                results.extend(PushResult(u.item_id, u.variant_id, False, err.message) for u in group)
-        return results
+    def stops_batch(self, err: ApiError) -> bool:
+        """Only errors that concern the whole channel stop a push: an `error_auth` refusing one item's
+        stock (below the promotion stock) leaves the other items to go."""
+        return err.transient or getattr(err, "channel_wide", False) or err.code in self.channel_wide_codes
 
     # -- orders ----------------------------------------------------------
     def list_order_states(self, time_slice: TimeSlice) -> Iterator[RemoteOrderState]:
@@ -282,9 +263,8 @@ class ShopeeAdapter(Adapter):
                     "orders kept changing while the list was read; the window will be read again on the next run",
                     code="list_shifted", transient=True,
                 )
-            sns = list(listed)
-            for start in range(0, len(sns), self.order_detail_batch):
-                batch = {sn: listed[sn] for sn in sns[start:start + self.order_detail_batch]}
+            for chunk in chunked(list(listed), self.order_detail_batch):
+                batch = {sn: listed[sn] for sn in chunk}
                 yield from self._states_for(batch, part)
                 seen.update(batch)
 
@@ -334,26 +314,31 @@ class ShopeeAdapter(Adapter):
             else:
                 yield kept
         for batch in chunked(missing, self.order_detail_batch):
-            for _sn, order in self._order_details(list(batch)):
+            for _sn, order in self._order_details(batch):
                 yield order
 
-    def _order_details(self, sns: list[str]) -> Iterator[tuple[str, ChannelOrder | OrderProblem]]:
-        """Details of up to 50 orders, each validated on its own; a batch Shopee refuses as unknown is split."""
-        try:
-            reply = self._call(
-                "GET",
-                "order/get_order_detail",
-                params={"order_sn_list": ",".join(sns), "response_optional_fields": "item_list,total_amount,buyer_username,pay_time,cancel_reason"},
-            )
-        except ApiError as err:
-            if err.code != "error_not_found":
-                raise
-            if len(sns) == 1:
-                return
-            middle = len(sns) // 2
-            yield from self._order_details(sns[:middle])
-            yield from self._order_details(sns[middle:])
-            return
+    def _order_details(self, sns: Sequence[str]) -> Iterator[tuple[str, ChannelOrder | OrderProblem]]:
+        """Details of up to 50 orders, each validated on its own; a batch Shopee refuses as unknown is split.
+
+        An order Shopee does not know, once alone, is left out (as `fetch_orders` promises).
+        """
+        return split_until_accepted(
+            sns,
+            self._detail_call,
+            one_bad=lambda err: err.code == "error_not_found",
+            on_single_refused=lambda sn, err: (),
+        )
+
+    def _detail_call(self, sns: Sequence[str]) -> Iterator[tuple[str, ChannelOrder | OrderProblem]]:
+        """One get_order_detail call (a refusal raises here); the orders are read from its reply as they are taken."""
+        reply = self._call(
+            "GET",
+            "order/get_order_detail",
+            params={"order_sn_list": ",".join(sns), "response_optional_fields": "item_list,total_amount,buyer_username,pay_time,cancel_reason"},
+        )
+        return self._details_of(reply)
+
+    def _details_of(self, reply: Reply) -> Iterator[tuple[str, ChannelOrder | OrderProblem]]:
         detail = parse(doc.OrderDetail, self._response(reply), reply, "response")
         request_id = str(reply.data.get("request_id") or "")
         for sn, order, problem in parse_each(doc.Order, detail.order_list, reply, "response.order_list",

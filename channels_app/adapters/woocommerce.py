@@ -23,14 +23,14 @@ import hashlib
 import hmac
 import secrets
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from pydantic import ValidationError
 
-from channels_app.adapters.base import Adapter, chunked
+from channels_app.adapters.base import Adapter, chunked, split_until_accepted
 from channels_app.adapters.schemas import describe, parse, parse_each
 from channels_app.adapters.schemas.woocommerce import (
     BatchEntry,
@@ -405,22 +405,23 @@ class WooCommerceAdapter(Adapter):
 
     def _push_batch(self, group: Sequence[StockUpdate]) -> list[PushResult]:
         """One batch call; a store that caps batches lower than 100 answers 413, and the batch is split."""
-        variations = bool(group[0].variant_id)
-        key_of = (lambda u: u.variant_id) if variations else (lambda u: u.item_id)
+        key_of = self._batch_key(group)
         bad = [u for u in group if not key_of(u).isdigit()]
         good = [u for u in group if key_of(u).isdigit()]
         results = [PushResult(u.item_id, u.variant_id, False, "WooCommerce ids are numbers; scan the channel again") for u in bad]
-        if not good:
-            return results
-        path = f"/products/{good[0].item_id}/variations/batch" if variations else "/products/batch"
-        payload = {"update": [{"id": int(key_of(u)), "stock_quantity": max(0, int(u.quantity))} for u in good]}
-        try:
-            reply = self._call("POST", path, json=payload)
-        except ApiError as err:
-            if err.http_status == 413 and len(good) > 1:
-                half = len(good) // 2
-                return results + self._push_batch(good[:half]) + self._push_batch(good[half:])
-            raise
+        return results + list(split_until_accepted(good, self._send_batch, too_big=lambda err: err.http_status == 413))
+
+    @staticmethod
+    def _batch_key(group: Sequence[StockUpdate]) -> Callable[[StockUpdate], str]:
+        """The id WooCommerce updates: the variation's in a variations batch, else the product's."""
+        return (lambda u: u.variant_id) if group[0].variant_id else (lambda u: u.item_id)
+
+    def _send_batch(self, batch: Sequence[StockUpdate]) -> list[PushResult]:
+        """One /batch call for updates with numeric ids; a refusal of the whole batch raises."""
+        key_of = self._batch_key(batch)
+        path = f"/products/{batch[0].item_id}/variations/batch" if batch[0].variant_id else "/products/batch"
+        payload = {"update": [{"id": int(key_of(u)), "stock_quantity": max(0, int(u.quantity))} for u in batch]}
+        reply = self._call("POST", path, json=payload)
         body = parse(BatchReply, reply.data, reply) if isinstance(reply.data, dict) else BatchReply()
         answers: dict[str, BatchEntry] = {}
         for ident, entry, _problem in parse_each(BatchEntry, body.update, reply, "update", id_field="id"):
@@ -428,9 +429,7 @@ class WooCommerceAdapter(Adapter):
                 answers[entry.id] = entry
             elif ident:
                 answers.setdefault(ident, BatchEntry(id=ident))
-        for u in good:
-            results.append(self._push_result(u, answers.get(key_of(u))))
-        return results
+        return [self._push_result(u, answers.get(key_of(u))) for u in batch]
 
     @staticmethod
     def _push_result(u: StockUpdate, answer: BatchEntry | None) -> PushResult:
