@@ -58,7 +58,14 @@ def run(platform, request, shop: Shop, call, *, drop_after: bool = True) -> Http
         raise platform.throttle_error(shop)
     if r_error < shop.error_rate:
         raise platform.server_error(rng)
-    response = call()
+    try:
+        response = call()
+    except Exception:
+        # The platform's refusal is lost with the connection too: a dropped request is dropped
+        # whatever the view had to say (the client sees the drop and tries again).
+        if dropping:
+            return dropped(request)
+        raise
     if dropping:
         return dropped(request)
     if r_malformed < shop.malformed_rate:
