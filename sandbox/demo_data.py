@@ -46,8 +46,22 @@ def catalogue(seed: int, size: int = 100) -> list[dict]:
 
 
 def catalogue_from_rows(rows: list[dict]) -> list[dict]:
-    """A catalogue file's rows ({code, name, stock}) as simple items."""
-    return [{"name": r["name"], "sku": r["code"], "stock": r["stock"], "price": r.get("price", 50000)} for r in rows]
+    """A catalogue file's rows ({code, name, stock}) as simple items.
+
+    Optional keys: `second_stock`, the units in the second warehouse of a shop
+    that keeps several (the SKU is then kept in both); `components`
+    ([{code, count}]), a bundle sold as one listing whose stock is its
+    components' (a TikTok combined listing; other platforms skip it).
+    """
+    items = []
+    for r in rows:
+        item = {"name": r["name"], "sku": r["code"], "stock": r.get("stock", 0), "price": r.get("price", 50000)}
+        if r.get("second_stock") is not None:
+            item["second_stock"] = r["second_stock"]
+        if r.get("components"):
+            item["components"] = [{"sku": c["code"], "count": c.get("count", 1)} for c in r["components"]]
+        items.append(item)
+    return items
 
 
 def pick_lines(rng: random.Random, available: dict, variants: list) -> list[dict]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from omnisync.dashboard import views
+from omnisync.dashboard import stock, views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -13,6 +13,7 @@ urlpatterns = [
     path("orders/", views.OrdersView.as_view(), name="orders"),
     path("orders/<int:pk>/", views.order_detail, name="order_detail"),
     path("stock/discrepancies/", views.DiscrepanciesView.as_view(), name="discrepancies"),
+    path("stock/adjust/", stock.stock_adjust_page, name="stock_adjust"),
     path("listings/", views.ListingsView.as_view(), name="listings"),
     path("runs/", views.RunsView.as_view(), name="runs"),
     path("runs/<int:pk>/", views.RunDetailView.as_view(), name="run_detail"),

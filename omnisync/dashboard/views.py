@@ -10,25 +10,26 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from channels_app import selectors as run_selectors
+from channels_app.filters import RunFilter, RunIssueFilter
 from channels_app.models import Channel, RunKind, SyncRun
 from channels_app.runs import run_request
+from channels_app.selectors import channel_choices
+from channels_app.tables import RunIssueTable, RunTable
+from inventory import selectors as inventory_selectors
+from inventory.filters import LISTING_TAB_CHOICES, DiscrepancyFilter, ListingFilter
 from inventory.planning import inventory_plan
-from omnisync.dashboard import selectors, tables
+from inventory.tables import LISTING_TABLES, DiscrepancyTable, MappedListingTable
+from omnisync.dashboard import selectors
 from omnisync.dashboard.chart import report_chart_svg
-from omnisync.dashboard.filters import (
-    DiscrepancyFilter,
-    ListingFilter,
-    MismatchFilter,
-    OrderFilter,
-    ReportFilter,
-    RunFilter,
-    RunIssueFilter,
-    SkuListingFilter,
-)
 from omnisync.dashboard.forms import DownloadOrdersForm, JobForm
 from omnisync.lib.listview import FilteredTableView
+from omnisync.report_list import ReportFilter, ReportTable, report_rows
 from omnisync.routine import routine_request
+from orders import selectors as order_selectors
+from orders.filters import MismatchFilter, OrderFilter
 from orders.models import Order
+from orders.tables import MismatchTable, OrderTable
 
 RUN_JOBS = "channels_app.run_jobs"
 
@@ -135,112 +136,96 @@ def inventory_preview(request, pk: int):
 
 def order_detail(request, pk: int):
     try:
-        detail = selectors.order_detail(pk)
+        detail = order_selectors.order_detail(pk)
     except Order.DoesNotExist:
         raise Http404 from None
     return render(request, "dashboard/order_detail.html", {"d": detail})
 
 
-# --- lists ----------------------------------------------------------------------
+# --- lists: each declares its selector, filterset and table (omnisync.lib.listview does the rest) ------
 
 class MismatchesView(FilteredTableView):
     title = _("Mismatched orders")
-    table_class = tables.MismatchTable
+    table_class = MismatchTable
     filterset_class = MismatchFilter
     template_name = "dashboard/mismatches.html"
     csv_filename = "mismatched-orders.csv"
 
-    def get_queryset(self):
-        return selectors.mismatched_orders(kind=self.request.GET.get("kind") or None)
+    def get_queryset(self, filters):
+        return order_selectors.mismatched_orders(kind=filters.get("kind") or None)
 
     def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        ids = kwargs["filter"].selected_channel_ids() if kwargs.get("filter") else []
-        ctx["download_channels"] = selectors.channel_choices().filter(pk__in=ids) if ids else selectors.channel_choices()
-        ctx["can_run"] = self.request.user.has_perm(RUN_JOBS)
-        return ctx
+        chosen = kwargs["filter"].form.cleaned_data.get("channel")
+        return {
+            **super().get_context_data(**kwargs),
+            "download_channels": list(chosen) if chosen else channel_choices(),
+            "can_run": self.request.user.has_perm(RUN_JOBS),
+        }
 
 
 class OrdersView(FilteredTableView):
     title = _("Orders")
-    table_class = tables.OrderTable
+    table_class = OrderTable
     filterset_class = OrderFilter
     csv_filename = "orders.csv"
 
-    def get_queryset(self):
-        return selectors.orders_list()
+    def get_queryset(self, filters):
+        return order_selectors.orders_list()
 
 
 class DiscrepanciesView(FilteredTableView):
     title = _("Stock discrepancies")
-    table_class = tables.DiscrepancyTable
+    table_class = DiscrepancyTable
     filterset_class = DiscrepancyFilter
     template_name = "dashboard/discrepancies.html"
     csv_filename = "stock-discrepancies.csv"
 
-    def get_queryset(self):
-        return selectors.stock_discrepancies()
+    def get_queryset(self, filters):
+        return inventory_selectors.stock_discrepancies()
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "channels": selectors.channel_choices()}
-
-
-LISTING_TABS = (
-    ("mapped", _("Mapped"), tables.MappedListingTable, ListingFilter),
-    ("not_in_pos", _("Not in POS"), tables.UnmappedListingTable, ListingFilter),
-    ("not_in_channel", _("Not in Channel"), tables.SkuTable, SkuListingFilter),
-    ("multiple", _("Multiple listed"), tables.MappedListingTable, ListingFilter),
-)
+        return {**super().get_context_data(**kwargs), "channels": channel_choices()}
 
 
 class ListingsView(FilteredTableView):
     title = _("Listings")
+    filterset_class = ListingFilter
     template_name = "dashboard/listings.html"
     csv_filename = "listings.csv"
 
-    @property
-    def tab(self):
-        wanted = self.request.GET.get("tab")
-        return next((t for t in LISTING_TABS if t[0] == wanted), LISTING_TABS[0])
+    def get_table_class(self, filters):
+        return LISTING_TABLES.get(filters.get("tab") or "", MappedListingTable)
 
-    def get_table_class(self):
-        return self.tab[2]
-
-    def get_filterset_class(self):
-        return self.tab[3]
-
-    def channel_id(self) -> int | None:
-        value = self.request.GET.get("channel")
-        return int(value) if value and value.isdigit() else None
-
-    def get_queryset(self):
-        return selectors.listings_tab(self.tab[0], self.channel_id())
+    def get_queryset(self, filters):
+        channel = filters.get("channel")
+        return inventory_selectors.listings_tab(filters.get("tab") or None, channel.pk if channel else None)
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "tabs": LISTING_TABS, "tab": self.tab[0]}
+        tab = kwargs["filter"].form.cleaned_data.get("tab") or LISTING_TAB_CHOICES[0][0]
+        return {**super().get_context_data(**kwargs), "tabs": LISTING_TAB_CHOICES, "tab": tab}
 
 
 class RunsView(FilteredTableView):
     title = _("Runs")
-    table_class = tables.RunTable
+    table_class = RunTable
     filterset_class = RunFilter
     csv_filename = "runs.csv"
 
-    def get_queryset(self):
-        return selectors.runs_list()
+    def get_queryset(self, filters):
+        return run_selectors.runs_list()
 
 
 class RunDetailView(FilteredTableView):
     """The run's progress and counts on top; its issues are the list."""
 
-    table_class = tables.RunIssueTable
+    table_class = RunIssueTable
     filterset_class = RunIssueFilter
     template_name = "dashboard/run_detail.html"
     csv_filename = "run-issues.csv"
 
     def dispatch(self, request, *args, **kwargs):
         try:
-            self.run = selectors.run_get(kwargs["pk"])
+            self.run = run_selectors.run_get(kwargs["pk"])
         except SyncRun.DoesNotExist:
             raise Http404 from None
         return super().dispatch(request, *args, **kwargs)
@@ -249,8 +234,8 @@ class RunDetailView(FilteredTableView):
     def title(self):
         return f"{self.run.get_kind_display()} · {self.run.channel} · #{self.run.pk}"
 
-    def get_queryset(self):
-        return selectors.run_issues(self.run.pk)
+    def get_queryset(self, filters):
+        return run_selectors.run_issues(self.run.pk)
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "run": self.run}
@@ -258,24 +243,16 @@ class RunDetailView(FilteredTableView):
 
 class ReportView(FilteredTableView):
     title = _("Daily discrepancy report")
-    table_class = tables.ReportTable
+    table_class = ReportTable
     filterset_class = ReportFilter
     template_name = "dashboard/report.html"
     summary_template_name = "dashboard/includes/report_chart.html"
     csv_filename = "daily-report.csv"
     per_page = 100
 
-    def get_filterset(self):
-        data = self.request.GET.copy()
-        start, end = selectors.report_default_range()
-        data.setdefault("day_from", start.isoformat())
-        data.setdefault("day_to", end.isoformat())
-        self.filterset = ReportFilter(data, queryset=self.get_queryset(), request=self.request)
-        return self.filterset
+    def get_queryset(self, filters):
+        return report_rows()
 
-    def get_queryset(self):
-        return selectors.report_rows()
-
-    def get_summary(self, queryset):
-        data = self.filterset.form.cleaned_data if self.filterset.is_valid() else {}
-        return {"chart": report_chart_svg(selectors.report_chart(queryset, data.get("day_from"), data.get("day_to")))}
+    def get_summary(self, queryset, filters):
+        bars = selectors.report_chart(queryset, filters.get("day_from"), filters.get("day_to"))
+        return {"chart": report_chart_svg(bars)}

@@ -47,3 +47,16 @@ def demo_skus(count: int = 300, seed: int = 1212) -> list[dict]:
                 })
         batch += 1
     return out
+
+
+#: TikTok combined listings: one listing whose units are its components' (the POS has no SKU for the bundle itself).
+BUNDLES = [
+    {"code": "PAKET-KOPI-MADU", "name": "Paket Kopi Gayo + Madu Hutan", "price": 150000,
+     "components": [{"code": "KPI-STD", "count": 1}, {"code": "MDU-STD", "count": 1}]},
+]
+
+
+def branch_stock(catalogue: list[dict], seed: int = 2424) -> dict[str, int]:
+    """Deterministic opening stock of the second warehouse (Gudang Surabaya): every fourth SKU."""
+    rng = random.Random(seed)
+    return {row["code"]: rng.choice([2, 4, 6, 10, 15]) for i, row in enumerate(catalogue) if i % 4 == 0}

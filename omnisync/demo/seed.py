@@ -5,6 +5,15 @@ fix. So the seeding runs the real jobs against the sandbox (over real HTTP on
 a temporary local server), then lets the sandbox sell and change orders behind
 the POS's back and edits some channel stock by hand, then checks the channels:
 missing orders, stale statuses and drifted stock, each with its cause.
+
+The shops also show what real shops run into (MARKETPLACES.md): TikTok and
+Shopee keep stock in two warehouses (Gudang Jakarta, the channel's location,
+and Gudang Surabaya, a second POS location), linked as staff would with "Load
+warehouses from the marketplace"; TikTok sells a combined listing (a bundle of
+two SKUs) and has an order with one line cancelled on its own; Lazada holds
+units for unpaid and pending orders and a campaign locks some of one SKU; a
+WooCommerce order sits in a plugin's status (`awaiting-shipment`) that no map
+knows, counted as "unknown status" until staff map it.
 """
 
 from __future__ import annotations
@@ -22,13 +31,16 @@ from channels_app.adapters.registry import get_adapter
 from channels_app.adapters.types import StockUpdate
 from channels_app.models import Channel, RunKind
 from channels_app.runs import run_now
-from inventory.models import Listing, Location, Sku
+from inventory.models import Listing, Location, Sku, WarehouseLink
 from inventory.services.ledger import stock_import
-from omnisync.demo.catalogue import demo_skus
+from inventory.services.warehouses import warehouse_links_load
+from omnisync.demo.catalogue import BUNDLES, branch_stock, demo_skus
 from omnisync.demo.server import local_server
 
 CHANNEL_NAMES = {"shopee": "Shopee Toko Jaya", "tiktok": "Tokopedia & TikTok Shop", "lazada": "Lazada Toko Jaya", "woocommerce": "tokojaya.id (WooCommerce)"}
 NOT_IN_POS = [{"code": f"BUNDLE-{i:02d}", "name": f"Paket Hemat {i}", "stock": 10} for i in range(1, 5)]
+#: The rehearsal after the first sync: its seed keeps the demo the same on every machine.
+SALE_SEED = 1111
 
 
 def demo_seed(site_url: str, say=print) -> bool:
@@ -37,16 +49,20 @@ def demo_seed(site_url: str, say=print) -> bool:
         say("Demo data already present; keeping it.")
         return False
     catalogue = demo_skus()
+    second = branch_stock(catalogue)
     with transaction.atomic():
         jakarta = Location.objects.create(code="JKT-01", name="Gudang Jakarta")
         Location.objects.create(code="BDG-01", name="Toko Bandung")
+        surabaya = Location.objects.create(code="SBY-01", name="Gudang Surabaya")
         Sku.objects.bulk_create([Sku(code=c["code"], name=c["name"]) for c in catalogue])
         ids = dict(Sku.objects.values_list("code", "pk"))
         stock_import(location=jakarta, quantities={ids[c["code"]]: c["stock"] for c in catalogue}, reference="opening stock")
-    say(f"POS: {len(catalogue)} SKUs with opening stock at {jakarta.name}.")
+        stock_import(location=surabaya, quantities={ids[code]: qty for code, qty in second.items()}, reference="opening stock")
+    say(f"POS: {len(catalogue)} SKUs with opening stock at {jakarta.name}, {len(second)} of them also at {surabaya.name}.")
 
     path = Path(settings.VAR_DIR) / "demo-catalogue.json"
-    path.write_text(json.dumps(catalogue + NOT_IN_POS))
+    rows = [{**c, "second_stock": second[c["code"]]} if c["code"] in second else c for c in catalogue]
+    path.write_text(json.dumps(rows + NOT_IN_POS + BUNDLES))
     call_command("sandbox_seed", catalogue=str(path), base_url=site_url, stdout=io.StringIO())
     out = io.StringIO()
     call_command("sandbox_shops", json=True, base_url=site_url, stdout=out)
@@ -65,12 +81,16 @@ def demo_seed(site_url: str, say=print) -> bool:
     with local_server() as local_url:
         for ch in channels:
             _repoint(ch, site_url, local_url)
+            _link_warehouses(ch, surabaya, say)
         # Step by step across channels: they share the warehouse's stock.
         for kind, params in ((RunKind.SCAN, {"full": True}), (RunKind.DOWNLOAD_ORDERS, {}), (RunKind.UPDATE_INVENTORY, {})):
             for ch in channels:
                 _run(ch, kind, params)
         # Behind the POS's back: a burst of sales and status changes, and stock edited in the seller centres.
-        call_command("sandbox_sale", orders=24, changes=30, stdout=io.StringIO())
+        call_command("sandbox_sale", orders=24, changes=30, line_cancels=2, seed=SALE_SEED, stdout=io.StringIO())
+        # A WooCommerce plugin's status, which no status map knows: it stays "unknown" until staff map it.
+        call_command("sandbox_sale", shop="woocommerce", orders=0, changes=0, unknown_statuses=1, seed=SALE_SEED,
+                     stdout=io.StringIO())
         rng = random.Random(1111)
         for ch in channels:
             _drift(ch, rng)
@@ -80,7 +100,8 @@ def demo_seed(site_url: str, say=print) -> bool:
             _repoint(ch, local_url, site_url)
     for ch in Channel.objects.all():
         say(f"  {ch.name}: {ch.orders_missing} missing, {ch.orders_wrong_status} wrong status, "
-            f"{ch.stock_discrepancies} stock discrepancies, {ch.listings_not_in_pos} listings not in POS")
+            f"{ch.orders_unknown_status} unknown status, {ch.stock_discrepancies} stock discrepancies, "
+            f"{ch.listings_not_in_pos} listings not in POS")
     return True
 
 
@@ -94,11 +115,38 @@ def _run(ch: Channel, kind: str, params: dict):
     return run_now(ch, kind, params=params, trigger="demo")[0]
 
 
+def _link_warehouses(ch: Channel, second: Location, say) -> None:
+    """What staff do once per channel: load its warehouses and link the ones the loader leaves to them.
+
+    Shopee names no default location; the demo's Shopee shop lists Jakarta's
+    first, as its seller centre would show staff.
+    """
+    if ch.platform not in ("tiktok", "shopee"):
+        return
+    result = warehouse_links_load(ch)
+    by_order = [ch.location, second]
+    for wid, name in result.unlinked:
+        index = next(i for i, (w, _n, _d) in enumerate(result.found or []) if w == wid)
+        if index < len(by_order):
+            WarehouseLink.objects.create(channel=ch, warehouse_id=wid, name=name, location=by_order[index])
+    links = WarehouseLink.objects.filter(channel=ch).select_related("location").order_by("warehouse_id")
+    say(f"  {ch.name} warehouses: " + ", ".join(f"{w.warehouse_id} \u2192 {w.location.name}" for w in links))
+
+
 def _drift(ch: Channel, rng: random.Random) -> None:
-    """Someone edits stock in the seller centre: a few mapped listings show a different number."""
+    """Someone edits stock in the seller centre: a few mapped listings show a different number (in the warehouse
+    behind the channel's location, when the channel has several)."""
     listings = list(Listing.objects.filter(channel=ch, sku__isnull=False, gone=False).order_by("pk")[:200])
     picked = rng.sample(listings, k=min(4, len(listings)))
-    updates = [StockUpdate(li.external_item_id, li.external_variant_id, li.seller_sku, max(0, (li.channel_stock or 0) + rng.choice([-3, 2, 5, 7])))
-               for li in picked]
+    home = set(WarehouseLink.objects.filter(channel=ch, location_id=ch.location_id).values_list("warehouse_id", flat=True))
+    updates = []
+    for li in picked:
+        new = max(0, (li.channel_stock or 0) + rng.choice([-3, 2, 5, 7]))
+        warehouses = tuple((wid, new if wid in home else int(qty)) for wid, qty in sorted((li.warehouse_stock or {}).items()))
+        updates.append(StockUpdate(li.external_item_id, li.external_variant_id, li.seller_sku, new, warehouses if home else ()))
     if updates:
-        get_adapter(Channel.objects.get(pk=ch.pk)).push_stock(updates)
+        adapter = get_adapter(Channel.objects.get(pk=ch.pk))
+        try:
+            adapter.push_stock(updates)
+        finally:
+            adapter.session.close()

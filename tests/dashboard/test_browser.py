@@ -117,6 +117,16 @@ def test_lists_filter_without_reload_and_report_chart(browser_page, live_server,
     assert page.evaluate("window.__marker") == 1  # swapped by htmx, not reloaded
     assert "MISS-7" in page.url  # and the URL follows the filter
 
+    page.goto(live_server.url + "/orders/mismatches/")  # 60 mismatches: two pages of 50
+    page.evaluate("window.__marker = 2")
+    page.click('#list-results a[rel="next"]')
+    page.wait_for_selector('#list-results a[rel="prev"]')
+    assert page.locator("#list-results tbody tr").count() == 10
+    page.click('#list-results th a:has-text("order id")')
+    page.wait_for_selector('#list-results th[aria-sort="ascending"]')
+    assert page.locator("#list-results tbody tr").count() == 50  # sorting starts again at page 1
+    assert page.evaluate("window.__marker") == 2 and "sort=external_id" in page.url
+
     page.goto(live_server.url + "/report/")
     assert page.locator("#report-chart svg rect.bar-missing").count() == 30
     assert page.locator("#report-chart svg").is_visible()

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from channels_app.models import SyncRun
-from omnisync.dashboard.filters import MismatchFilter  # noqa: F401  (import check: filters load without a request)
+from orders.filters import MismatchFilter  # noqa: F401  (import check: filters load without a request)
 
 HX = {"HTTP_HX_REQUEST": "true"}
 

@@ -3,7 +3,9 @@
 Each world has its own location, shops and channels (names carry a tag), so
 several worlds can live in one test database (hypothesis examples share it).
 The checks read the sandbox's own tables and the channels through their
-adapters with faults off: the checker, not the system under test.
+adapters with faults off: the checker, not the system under test. What a
+status means and what it does to stock come from the hand-written model in
+tests/models_of_truth.py, never from orders.status_maps or orders.effects.
 """
 
 from __future__ import annotations
@@ -23,13 +25,12 @@ from channels_app.adapters.registry import get_adapter
 from channels_app.adapters.types import TimeSlice
 from channels_app.models import Channel, RunIssue, RunKind, RunStatus, SyncRun
 from channels_app.runs import RunContext, run_claim, run_conclude, run_request
-from inventory.models import Location, Sku, StockMovement
+from inventory.models import Location, MovementReason, Sku, StockLevel, StockMovement
 from inventory.services.ledger import stock_import
 from inventory.targets import listings_with_targets, mapped_listings
 from omnisync.routine import routines_together
-from orders.effects import line_effect
 from orders.models import Order, OrderLine
-from orders.status_maps import canonical_status
+from tests import models_of_truth as truth
 from tests.test_ledger import assert_ledger_invariant
 
 services = __import__("pytest").importorskip("sandbox.services")
@@ -40,6 +41,8 @@ PLATFORMS = ("shopee", "tiktok", "lazada", "woocommerce")
 #: Sandbox credentials are derived from a shop index; every shop in a test database needs its own.
 SHOP_INDEX = itertools.count(900)
 OPENING = 400
+#: Ledger movements staff cause; every other one must follow from the marketplaces' orders.
+STAFF_REASONS = (MovementReason.IMPORT, MovementReason.MANUAL_ADJUSTMENT, MovementReason.STOCK_COUNT)
 
 
 def catalogue(simple: int = 6) -> list[dict]:
@@ -219,16 +222,16 @@ def world_check(world: World) -> Findings:
     """What staff would see as mismatches if they looked at every channel now (faults off)."""
     found = Findings()
     for platform, ch in world.channels.items():
-        truth = remote_truth(world, ch)
+        said = remote_truth(world, ch)
         sandbox_ids = set(sandbox_models.Order.objects.filter(shop=world.shops[platform]).values_list("order_id", flat=True))
-        assert set(truth) == sandbox_ids, (
-            f"{platform}: the checker read {len(truth)} orders, the sandbox has {len(sandbox_ids)}; "
-            f"unread {sorted(sandbox_ids - set(truth))[:5]}, unknown {sorted(set(truth) - sandbox_ids)[:5]}"
+        assert set(said) == sandbox_ids, (
+            f"{platform}: the checker read {len(said)} orders, the sandbox has {len(sandbox_ids)}; "
+            f"unread {sorted(sandbox_ids - set(said))[:5]}, unknown {sorted(set(said) - sandbox_ids)[:5]}"
         )
         pos = dict(Order.objects.filter(channel=ch).values_list("external_id", "status"))
-        found.missing[platform] = sorted(set(truth) - set(pos))
+        found.missing[platform] = sorted(set(said) - set(pos))
         found.wrong_status[platform] = sorted(
-            oid for oid, raw in truth.items() if oid in pos and canonical_status(platform, raw) != pos[oid]
+            oid for oid, raw in said.items() if oid in pos and truth.status_of(platform, raw) != pos[oid]
         )
         shown = remote_stock(ch)
         targets = listings_with_targets(mapped_listings(ch)).values_list("external_item_id", "external_variant_id", "seller_sku", "target")
@@ -236,7 +239,43 @@ def world_check(world: World) -> Findings:
             f"{sku}: channel {shown.get((item, variant))} vs target {target}"
             for item, variant, sku, target in targets if shown.get((item, variant)) != target
         )
+    found.stock["pos"] = pos_stock_differences(world)
     return found
+
+
+def expected_pos_stock(world: World) -> dict[str, tuple[int, int]]:
+    """What the POS should hold per SKU code, (on hand, allocated), from every order the marketplaces hold now.
+
+    What staff put in (opening stock, adjustments, counts), less the units of
+    every line the marketplace says has left (shipped, completed, returned and
+    not restocked), with the units of every line still to ship (and unpaid,
+    where the channel counts them) allocated: the hand-written model of
+    DESIGN.md section 3, applied to the sandbox's own orders and lines (a
+    line's own status where it has one).
+    """
+    put_in = Counter(dict(
+        StockMovement.objects.filter(location=world.location, reason__in=STAFF_REASONS, sku__code__in=world.codes)
+        .values("sku__code").annotate(n=Sum("on_hand_change")).values_list("sku__code", "n")
+    ))
+    allocated, deducted = Counter(), Counter()
+    for platform, ch in world.channels.items():
+        lines = sandbox_models.OrderLine.objects.filter(order__shop=world.shops[platform]).values_list(
+            "seller_sku", "quantity", "status", "order__status")
+        for code, quantity, line_status, order_status in lines:
+            per_unit = truth.unit_effect(truth.status_of(platform, line_status or order_status),
+                                         count_unpaid=ch.count_unpaid, restock_returns=ch.restock_returns)
+            allocated[code] += per_unit[0] * quantity
+            deducted[code] += per_unit[1] * quantity
+    return {code: (put_in[code] - deducted[code], allocated[code]) for code in world.codes}
+
+
+def pos_stock_differences(world: World) -> list[str]:
+    held = {code: (on_hand, alloc) for code, on_hand, alloc in StockLevel.objects.filter(
+        location=world.location, sku__code__in=world.codes).values_list("sku__code", "on_hand", "allocated")}
+    return sorted(
+        f"{code}: POS (on hand, allocated) {held.get(code)} vs marketplaces {want}"
+        for code, want in expected_pos_stock(world).items() if held.get(code) != want
+    )
 
 
 def assert_books_consistent(world: World) -> None:
@@ -259,9 +298,11 @@ def assert_books_consistent(world: World) -> None:
         ch = channels[line.order.channel_id]
         if line.sku_id is None:
             continue
-        effect = line_effect(line.status, line.quantity, count_unpaid=ch.count_unpaid, restock_returns=ch.restock_returns)
-        assert (line.applied_allocated, line.applied_deducted) == (effect.allocated, effect.deducted), (line.pk, line.status)
-        assert posted.get(line.pk, (0, 0)) == (effect.allocated, -effect.deducted), (line.pk, line.status, posted.get(line.pk))
+        assert line.status in truth.UNIT_EFFECT, f"line {line.pk} has status {line.status!r}: no sandbox status in these worlds should map there"
+        per_unit = truth.unit_effect(line.status, count_unpaid=ch.count_unpaid, restock_returns=ch.restock_returns)
+        allocated, deducted = per_unit[0] * line.quantity, per_unit[1] * line.quantity
+        assert (line.applied_allocated, line.applied_deducted) == (allocated, deducted), (line.pk, line.status)
+        assert posted.get(line.pk, (0, 0)) == (allocated, -deducted), (line.pk, line.status, posted.get(line.pk))
     # Each order has as many units as the marketplace sold.
     for platform, ch in world.channels.items():
         units = dict(

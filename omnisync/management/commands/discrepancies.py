@@ -29,19 +29,20 @@ class Command(BaseCommand):
         for ch in Channel.objects.filter(pk__in=[c.pk for c in channels]).order_by("name"):
             rows.append({
                 "channel": ch.name, "platform": ch.platform, "orders_missing": ch.orders_missing,
-                "orders_wrong_status": ch.orders_wrong_status, "stock_discrepancies": ch.stock_discrepancies,
+                "orders_wrong_status": ch.orders_wrong_status, "orders_unknown_status": ch.orders_unknown_status,
+                "stock_discrepancies": ch.stock_discrepancies,
                 "listings_not_in_pos": ch.listings_not_in_pos,
                 "orders_verified_until": ch.orders_verified_until.isoformat() if ch.orders_verified_until else None,
             })
-        keys = ("orders_missing", "orders_wrong_status", "stock_discrepancies", "listings_not_in_pos")
+        keys = ("orders_missing", "orders_wrong_status", "orders_unknown_status", "stock_discrepancies", "listings_not_in_pos")
         totals = {k: sum(r[k] for r in rows) for k in keys}
         if options["json"]:
             self.stdout.write(json.dumps({"channels": rows, "totals": totals}, indent=2))
         else:
             for r in rows:
                 self.stdout.write(f"{r['channel']:24} missing {r['orders_missing']:5}  wrong status {r['orders_wrong_status']:5}  "
-                                  f"stock {r['stock_discrepancies']:5}  not in POS {r['listings_not_in_pos']:5}")
+                                  f"unknown status {r['orders_unknown_status']:5}  stock {r['stock_discrepancies']:5}  not in POS {r['listings_not_in_pos']:5}")
             self.stdout.write(f"{'total':24} missing {totals['orders_missing']:5}  wrong status {totals['orders_wrong_status']:5}  "
-                              f"stock {totals['stock_discrepancies']:5}  not in POS {totals['listings_not_in_pos']:5}")
+                              f"unknown status {totals['orders_unknown_status']:5}  stock {totals['stock_discrepancies']:5}  not in POS {totals['listings_not_in_pos']:5}")
         if failed:
             raise SystemExit(1)

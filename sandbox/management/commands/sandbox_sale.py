@@ -1,4 +1,4 @@
-"""A sale-day burst: new orders and status changes spread over the sandbox shops."""
+"""A sale-day burst: new orders, status changes, single-line cancellations and statuses no map knows."""
 
 import random
 
@@ -10,24 +10,44 @@ from sandbox import demo_data, flows, services
 from sandbox.management.commands import _common
 from sandbox.models import Order, Variant
 
+#: Open orders: not yet handed to the courier (a status no map knows is played on these, as a plugin's
+#: "awaiting shipment" or a platform's new review step would be).
+OPEN = {
+    "shopee": {"UNPAID", "READY_TO_SHIP", "PROCESSED", "RETRY_SHIP"},
+    "tiktok": {"UNPAID", "ON_HOLD", "AWAITING_SHIPMENT", "AWAITING_COLLECTION"},
+    "lazada": {"unpaid", "pending", "packed", "repacked", "ready_to_ship"},
+    "woocommerce": {"pending", "processing", "on-hold"},
+}
+#: The line status a line cancelled on its own takes, on the platforms that cancel single lines of an open order:
+#: TikTok's cancellations call (order_line_item_ids), Lazada's per-item seller cancel (pending to RTS) or an
+#: unpaid item the buyer drops.
+LINE_CANCELLED = {"tiktok": "CANCELLED", "lazada": "canceled"}
+
 
 class Command(BaseCommand):
-    help = "Create N new orders and M status changes spread over the sandbox shops."
+    help = ("Create N new orders, M status changes, single-line cancels of multi-line TikTok/Lazada orders and moves to "
+            "a status no status map knows, spread over the sandbox shops.")
 
     def add_arguments(self, parser):
         parser.add_argument("--orders", type=int, default=50, help="new orders in the burst")
         parser.add_argument("--changes", type=int, default=20, help="status changes of existing open orders")
+        parser.add_argument("--line-cancels", type=int, default=0, dest="line_cancels",
+                            help="cancel one line of N open multi-line TikTok / Lazada orders (the rest goes on)")
+        parser.add_argument("--unknown-statuses", type=int, default=0, dest="unknown_statuses",
+                            help="move N open orders to a status the platform's documentation does not list")
         parser.add_argument("--shop", default="all", help="'all', a platform or a shop name")
         parser.add_argument("--seed", type=int, help="seed for a repeatable burst")
 
-    def handle(self, *args, orders=50, changes=20, shop="all", seed=None, **options):
+    def handle(self, *args, orders=50, changes=20, line_cancels=0, unknown_statuses=0, shop="all", seed=None, **options):
         _common.non_negative("--orders", orders)
         _common.non_negative("--changes", changes)
+        _common.non_negative("--line-cancels", line_cancels)
+        _common.non_negative("--unknown-statuses", unknown_statuses)
         shops = _common.shops(shop)
         rng = random.Random(seed)
         now = timezone.now()
         per_shop = {s.pk: [] for s in shops}
-        variants = {s.pk: list(Variant.objects.filter(shop=s).order_by("pk")) for s in shops}
+        variants = {s.pk: [v for v in Variant.objects.filter(shop=s).order_by("pk") if not v.components] for s in shops}
         available = {v.pk: v.stock - v.reserved_stock for vs in variants.values() for v in vs}
         for _ in range(orders):
             target = rng.choice(shops)
@@ -46,4 +66,32 @@ class Command(BaseCommand):
         for order in rng.sample(open_orders, min(changes, len(open_orders))):
             if services.order_advance(order, rng):
                 changed += 1
-        self.stdout.write(f"{created} new orders, {changed} status changes over {len(shops)} shop(s)")
+        cancelled = self.cancel_lines(shops, line_cancels, rng) if line_cancels else 0
+        unknown = self.move_to_unknown(shops, unknown_statuses, rng) if unknown_statuses else 0
+        self.stdout.write(f"{created} new orders, {changed} status changes, {cancelled} line cancels, "
+                          f"{unknown} unknown statuses over {len(shops)} shop(s)")
+
+    @staticmethod
+    def cancel_lines(shops, count, rng) -> int:
+        """Cancel one line (all its units) of `count` open orders that have at least two lines still on."""
+        qs = (Order.objects.filter(shop__in=[s for s in shops if s.platform in LINE_CANCELLED])
+              .select_related("shop").prefetch_related("lines").order_by("pk"))
+        candidates = []
+        for order in qs:
+            on = [ln for ln in sorted(order.lines.all(), key=lambda ln: ln.pk) if ln.status not in services.LINE_CANCELLED]
+            if order.status in OPEN[order.shop.platform] and len(on) >= 2:
+                candidates.append((order, on))
+        for order, on in rng.sample(candidates, min(count, len(candidates))):
+            line = rng.choice(on)
+            line.order = order
+            services.order_line_cancel(line, LINE_CANCELLED[order.shop.platform])
+        return min(count, len(candidates))
+
+    @staticmethod
+    def move_to_unknown(shops, count, rng) -> int:
+        """Move `count` open orders (not yet shipped) to their platform's undocumented status (flows.UNDOCUMENTED)."""
+        candidates = [o for o in Order.objects.filter(shop__in=shops).select_related("shop").order_by("pk")
+                      if o.status in OPEN[o.shop.platform]]
+        for order in rng.sample(candidates, min(count, len(candidates))):
+            services.order_set_status(order, flows.UNDOCUMENTED[order.shop.platform])
+        return min(count, len(candidates))

@@ -1,4 +1,4 @@
-"""Presentation helpers shared by the dashboard's tables and pages."""
+"""Presentation helpers shared by every app's tables and pages."""
 
 from __future__ import annotations
 

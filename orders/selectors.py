@@ -1,0 +1,79 @@
+"""Reads of orders for the pages: the orders list, one order, the mismatched orders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Case, Count, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from inventory.models import StockMovement
+from omnisync.lib.format import money
+from orders.mismatches import has_unknown_status, has_wrong_status, is_missing
+from orders.models import CanonicalStatus, Order, OrderLine, RemoteOrder
+
+#: the kinds of mismatch, as the list's filter and column name them
+KIND_LABELS = {"missing": _("missing in POS"), "wrong_status": _("wrong status in POS"), "unknown_status": _("unknown status")}
+
+
+def mismatched_orders(kind: str | None = None) -> QuerySet[RemoteOrder]:
+    """Missing, wrong-status and unknown-status orders (or one ``kind`` of them) as one queryset.
+
+    Which orders count as mismatched is decided by orders.mismatches; this
+    only joins the sets and adds the POS side for display, so one table can
+    filter, sort and page them.
+    """
+    # Conditions on each remote order, not `pk IN (missing_orders()) OR pk IN (wrong_status_orders())`,
+    # which made the database build both sets over the whole table before the first row.
+    missing, wrong, unknown = is_missing(), has_wrong_status(), has_unknown_status()
+    pos = Order.objects.filter(channel_id=OuterRef("channel_id"), external_id=OuterRef("external_id"))
+    scope = {"missing": Q(missing), "wrong_status": Q(wrong), "unknown_status": unknown}.get(kind, Q(missing) | Q(wrong) | unknown)
+    return (
+        RemoteOrder.objects.filter(scope)
+        .select_related("channel")
+        .annotate(
+            pos_id=Subquery(pos.values("pk")[:1]),
+            pos_status=Subquery(pos.values("status")[:1]),
+            pos_raw_status=Subquery(pos.values("raw_status")[:1]),
+        )
+        .annotate(kind=Case(
+            When(Q(status=CanonicalStatus.UNKNOWN) | Q(pos_status=CanonicalStatus.UNKNOWN), then=Value("unknown_status")),
+            When(pos_id__isnull=True, then=Value("missing")),
+            When(Q(wrong), then=Value("wrong_status")),
+            default=Value("unknown_status"),
+        ))
+    )
+
+
+def orders_list() -> QuerySet[Order]:
+    """Orders with their number of lines, counted per shown row (a subquery), not by grouping the whole table."""
+    lines = OrderLine.objects.filter(order_id=OuterRef("pk")).order_by().values("order_id").annotate(n=Count("*")).values("n")
+    return Order.objects.select_related("channel").annotate(line_count=Coalesce(Subquery(lines), 0))
+
+
+@dataclass
+class OrderDetail:
+    order: Order
+    lines: list
+    movements: list[StockMovement]
+    remote: RemoteOrder | None
+
+    @property
+    def total(self) -> str:
+        return money(self.order.total, self.order.currency)
+
+
+def order_detail(order_id: int) -> OrderDetail:
+    """The order, its lines with mapped SKUs, and the ledger rows its lines posted."""
+    order = Order.objects.select_related("channel").get(pk=order_id)
+    lines = list(order.lines.select_related("sku", "applied_location"))
+    for line in lines:
+        line.price = money(line.unit_price, order.currency)
+    movements = list(
+        StockMovement.objects.filter(ref_type="order_line", ref_id__in=[line.pk for line in lines])
+        .select_related("sku", "location")
+        .order_by("created_at", "id")
+    )
+    remote = RemoteOrder.objects.filter(channel_id=order.channel_id, external_id=order.external_id).first()
+    return OrderDetail(order=order, lines=lines, movements=movements, remote=remote)
