@@ -9,17 +9,14 @@ caller whether trying again later can help.
 
 from __future__ import annotations
 
-import math
 from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from django.db import connections, router, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from channels_app.adapters.types import (
     ChannelListing,
@@ -30,7 +27,7 @@ from channels_app.adapters.types import (
     TimeSlice,
     TokenSet,
 )
-from omnisync.lib.http import ApiError, ApiSession, Reply
+from omnisync.lib.http import ApiError, ApiSession
 from omnisync.lib.ratelimit import token_bucket
 
 if TYPE_CHECKING:
@@ -38,9 +35,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 R = TypeVar("R")
-#: Amounts and counts beyond what the POS stores (DecimalField(14, 2), IntegerField) are malformed answers.
-MAX_AMOUNT = Decimal(10) ** 12
-MAX_COUNT = 2**31 - 1
 
 
 class Adapter(ABC):
@@ -388,92 +382,3 @@ def split_until_accepted(
     middle = len(items) // 2
     for half in (items[:middle], items[middle:]):
         yield from split_until_accepted(half, send, too_big=too_big, one_bad=one_bad, on_single_refused=on_single_refused)
-
-
-# -- small parsing helpers ---------------------------------------------------
-
-
-def from_epoch(value: Any, reply: Reply, name: str) -> datetime:
-    """An aware UTC datetime from Unix seconds (int, float or digits)."""
-    try:
-        return datetime.fromtimestamp(int(float(value)), tz=UTC)
-    except (TypeError, ValueError, OverflowError, OSError):
-        raise reply.malformed(f"field {name} is not a Unix time ({value!r})") from None
-
-
-def from_text_time(value: Any, reply: Reply, name: str, *, naive_is_utc: bool = True) -> datetime:
-    """An aware UTC datetime from the date formats platforms use.
-
-    Accepts ISO 8601 with "T" or a space, with "Z", "+07:00" or "+0700", and
-    Unix seconds or milliseconds; a time without offset is taken as UTC.
-    """
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        seconds = value / 1000 if value > 10**11 else value
-        try:
-            return datetime.fromtimestamp(seconds, tz=UTC)
-        except (ValueError, OverflowError, OSError):
-            raise reply.malformed(f"field {name} is not a date and time ({value!r})") from None
-    if not isinstance(value, str) or not value.strip():
-        raise reply.malformed(f"field {name} is not a date and time ({value!r})")
-    text = value.strip()
-    if text.isdigit():
-        return from_text_time(int(text), reply, name)
-    candidate = text.replace(" ", "T", 1)
-    if candidate.endswith("Z"):
-        candidate = candidate[:-1] + "+00:00"
-    candidate = candidate.replace(" ", "")
-    if len(candidate) >= 5 and candidate[-5] in "+-" and candidate[-4:].isdigit() and ":" not in candidate[-5:]:
-        candidate = candidate[:-2] + ":" + candidate[-2:]
-    parsed = parse_datetime(candidate)
-    if parsed is None:
-        raise reply.malformed(f"field {name} is not a date and time ({value!r})")
-    if parsed.tzinfo is None:
-        if not naive_is_utc:
-            raise reply.malformed(f"field {name} has no time zone ({value!r})")
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
-
-
-def to_decimal(value: Any, reply: Reply, name: str) -> Decimal:
-    if value is None or value == "":
-        return Decimal("0")
-    if isinstance(value, bool):
-        raise reply.malformed(f"field {name} is not an amount ({value!r})")
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise reply.malformed(f"field {name} is not an amount ({value!r})") from None
-    if not amount.is_finite() or abs(amount) >= MAX_AMOUNT:
-        raise reply.malformed(f"field {name} is not an amount the POS can hold ({value!r})")
-    return amount
-
-
-def to_int(value: Any, reply: Reply, name: str) -> int:
-    if isinstance(value, bool):
-        raise reply.malformed(f"field {name} is not a whole number ({value!r})")
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        try:
-            as_float = float(value)
-        except (TypeError, ValueError):
-            raise reply.malformed(f"field {name} is not a whole number ({value!r})") from None
-        if not math.isfinite(as_float) or as_float != int(as_float):
-            raise reply.malformed(f"field {name} is not a whole number ({value!r})") from None
-        return int(as_float)
-
-
-def to_count(value: Any, reply: Reply, name: str) -> int:
-    """A quantity or a stock level: a whole number the POS can store (32-bit)."""
-    number = to_int(value, reply, name)
-    if abs(number) > MAX_COUNT:
-        raise reply.malformed(f"field {name} is out of range ({value!r})")
-    return number
-
-
-def as_list(value: Any, reply: Reply, name: str) -> list:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise reply.malformed(f"field {name} should be a list")
-    return value

@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit
 
 from pydantic import ValidationError
 
@@ -106,14 +106,6 @@ def oauth1_params(
     base = "&".join((method.upper(), pct(url), pct("&".join(f"{k}={v}" for k, v in pairs))))
     digest = hmac.new(f"{consumer_secret}&".encode(), base.encode(), hashlib.sha256).digest()
     return [*oauth, ("oauth_signature", base64.b64encode(digest).decode())]
-
-
-def oauth1_signed_url(method: str, url: str, consumer_key: str, consumer_secret: str) -> str:
-    """The URL with the `oauth_*` parameters added to its query (signing what the query already holds)."""
-    parts = urlsplit(url)
-    params = parse_qsl(parts.query, keep_blank_values=True)
-    bare = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-    return f"{bare}?{urlencode([*params, *oauth1_params(method, bare, params, consumer_key, consumer_secret)])}"
 
 
 def gmt(moment: datetime) -> str:

@@ -76,8 +76,3 @@ def canonical_status(platform: str, raw: str, overrides: Mapping[str, str] | Non
     if not live:
         return CanonicalStatus.CANCELLED
     return min(live, key=RANK.__getitem__)
-
-
-def is_known(platform: str, raw: str) -> bool:
-    """Whether the platform's own map knows a raw status (without any channel mapping)."""
-    return canonical_status(platform, raw) != CanonicalStatus.UNKNOWN

@@ -11,7 +11,7 @@ from channels_app.adapters.lazada import LazadaAdapter, lazada_sign
 from channels_app.adapters.shopee import shopee_sign
 from channels_app.adapters.tiktok import tiktok_sign
 from channels_app.adapters.types import StockUpdate
-from channels_app.adapters.woocommerce import oauth1_signed_url
+from channels_app.adapters.woocommerce import oauth1_params
 
 
 def test_lazada_published_test_vector():
@@ -63,8 +63,8 @@ def _pct(value: str) -> str:
 
 def test_woocommerce_oauth1_signature_follows_rfc5849():
     url = "http://shop.test/wp-json/wc/v3/orders?page=2&modified_after=2026-11-11T00:00:00"
-    signed = urlsplit(oauth1_signed_url("GET", url, "ck_abc", "cs_secret"))
-    params = parse_qsl(signed.query, keep_blank_values=True)
+    query = parse_qsl(urlsplit(url).query, keep_blank_values=True)
+    params = [*query, *oauth1_params("GET", "http://shop.test/wp-json/wc/v3/orders", query, "ck_abc", "cs_secret")]
     given = dict(params)
     assert given["oauth_consumer_key"] == "ck_abc"
     assert given["oauth_signature_method"] == "HMAC-SHA256"
