@@ -276,7 +276,9 @@ def orders_reevaluate(channel, raw_statuses: Sequence[str] = ()) -> ImportResult
     for raw in raws:
         match |= Q(raw_status__iexact=raw) | Q(raw_status__icontains=raw)
     with transaction.atomic():
-        orders = {o.pk: o for o in Order.objects.select_for_update().filter(Q(channel=channel) & (match | Q(lines__status=CanonicalStatus.UNKNOWN))).distinct()}
+        # The keys first (a join may repeat an order), then the rows locked by key: PostgreSQL refuses FOR UPDATE with DISTINCT.
+        keys = set(Order.objects.filter(Q(channel=channel) & (match | Q(lines__status=CanonicalStatus.UNKNOWN))).values_list("pk", flat=True))
+        orders = {o.pk: o for o in Order.objects.select_for_update().filter(pk__in=keys)}
         lines = list(OrderLine.objects.select_for_update().filter(order__channel=channel).filter(
             Q(order_id__in=list(orders)) | match
         ).order_by("pk"))
