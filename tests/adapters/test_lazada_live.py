@@ -9,7 +9,7 @@ from channels_app.adapters.types import ChannelOrder, OrderProblem, StockUpdate
 from orders.status_maps import canonical_status
 from sandbox.models import OrderLine, Shop, Variant
 from sandbox.platforms import lazada as lazada_platform
-from tests.adapters.live import LiveCases, services
+from tests.adapters.live import LiveCases, TokenCases, services
 
 # Until sandbox/urls.py mounts the new Lazada routes (sandbox.platforms.lazada.EXTRA_ROUTES), this module serves
 # as the URL configuration, with those routes in front of the project's own.
@@ -24,9 +24,8 @@ def _lazada_routes(settings):
     settings.ROOT_URLCONF = __name__
 
 
-class TestLazadaLive(LiveCases):
+class TestLazadaLive(LiveCases, TokenCases):
     platform = "lazada"
-    has_tokens = True
 
     def test_one_foreign_order_id_does_not_hold_back_the_others(self, shop, adapter):
         self.catalogue(shop)

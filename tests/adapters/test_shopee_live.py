@@ -9,15 +9,14 @@ from channels_app.adapters.registry import get_adapter
 from channels_app.adapters.types import StockUpdate
 from channels_app.models import Channel
 from omnisync.lib.http import ApiError
-from tests.adapters.live import LiveCases, sandbox_models
+from tests.adapters.live import LiveCases, TokenCases, sandbox_models
 from tests.sandbox.test_shopee import warehouse_route  # noqa: F401  (a fixture)
 
 WAREHOUSES = [{"id": "IDZ", "name": "Jakarta", "is_default": True}, {"id": "IDB", "name": "Bandung", "is_default": False}]
 
 
-class TestShopeeLive(LiveCases):
+class TestShopeeLive(LiveCases, TokenCases):
     platform = "shopee"
-    has_tokens = True
 
     def test_check_connection_keeps_the_authorisation_expiry(self, shop, channel, adapter):
         text = adapter.check_connection()

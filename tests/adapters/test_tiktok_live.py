@@ -8,7 +8,7 @@ from omnisync import urls as project_urls
 from omnisync.lib.http import ApiError
 from sandbox.models import OrderLine, Variant
 from sandbox.platforms import tiktok as sandbox_tiktok
-from tests.adapters.live import LiveCases, services
+from tests.adapters.live import LiveCases, TokenCases, services
 
 # The two read endpoints the TikTok sandbox adds; sandbox/urls.py serves them once the lead adds the same two lines there.
 urlpatterns = [
@@ -21,9 +21,8 @@ pytestmark = pytest.mark.urls(__name__)
 WAREHOUSES = [{"id": "7301", "name": "Jakarta", "is_default": True}, {"id": "7302", "name": "Surabaya", "is_default": False}]
 
 
-class TestTikTokLive(LiveCases):
+class TestTikTokLive(LiveCases, TokenCases):
     platform = "tiktok"
-    has_tokens = True
 
     def two_warehouses(self, shop):
         """SHIRT-RED kept in two warehouses (300 + 200), the simple items in the default one."""

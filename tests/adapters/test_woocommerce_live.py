@@ -9,7 +9,6 @@ from tests.adapters.live import LiveCases, services
 
 class TestWooCommerceLive(LiveCases):
     platform = "woocommerce"
-    has_tokens = False
 
     def test_plugin_status_and_binned_orders_are_listed_with_their_raw_status(self, shop, adapter):
         from sandbox.platforms import woocommerce as sandbox_woo

@@ -41,27 +41,37 @@ def test_operator_sees_buttons(as_operator, shop):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("kind", ["scan", "update_inventory", "routine"])
-def test_operator_starts_a_job_and_gets_its_progress(as_operator, shop, kind, monkeypatch):
-    monkeypatch.setattr("channels_app.runs.run_enqueue", lambda run_id: None)
+def test_operator_starts_a_job_and_gets_its_progress(as_operator, shop, kind, monkeypatch, django_capture_on_commit_callbacks):
+    enqueued = []  # what reaches the job cluster: one run, or a routine plan of runs
+    monkeypatch.setattr("channels_app.runs.run_enqueue", enqueued.append)
+    monkeypatch.setattr("omnisync.routine._enqueue", enqueued.append)
     ch = shop(2)
-    first = as_operator.post(reverse("job_start"), {"channel": ch.pk, "kind": kind}, **HX)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = as_operator.post(reverse("job_start"), {"channel": ch.pk, "kind": kind}, **HX)
     assert first.status_code == 200
     run = SyncRun.objects.get(channel=ch, kind=kind, status="queued")
     body = first.content.decode()
     assert f'id="run-{run.pk}"' in body
     assert 'hx-trigger="every' in body  # still queued: it polls
     assert "<html" not in body
-    second = as_operator.post(reverse("job_start"), {"channel": ch.pk, "kind": kind}, **HX)
+    queued = [[run.pk]] if kind == "routine" else [run.pk]
+    assert enqueued == queued  # handed to the job cluster once the request committed
+    with django_capture_on_commit_callbacks(execute=True):
+        second = as_operator.post(reverse("job_start"), {"channel": ch.pk, "kind": kind}, **HX)
     assert f'id="run-{run.pk}"' in second.content.decode()
     assert SyncRun.objects.filter(channel=ch, kind=kind).exclude(status__in=["succeeded", "failed"]).count() == 1
+    assert enqueued == queued  # the second press found the active run and queued nothing
 
 
 @pytest.mark.django_db
-def test_job_without_htmx_redirects_to_the_run(as_operator, shop, monkeypatch):
-    monkeypatch.setattr("channels_app.runs.run_enqueue", lambda run_id: None)
+def test_job_without_htmx_redirects_to_the_run(as_operator, shop, monkeypatch, django_capture_on_commit_callbacks):
+    enqueued = []
+    monkeypatch.setattr("channels_app.runs.run_enqueue", enqueued.append)
     ch = shop(1)
-    response = as_operator.post(reverse("job_start"), {"channel": ch.pk, "kind": "scan"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_operator.post(reverse("job_start"), {"channel": ch.pk, "kind": "scan"})
     run = SyncRun.objects.get(channel=ch, kind="scan", status="queued")
+    assert enqueued == [run.pk]
     assert response.status_code == 302
     assert response["Location"] == reverse("run_detail", args=[run.pk])
 

@@ -47,9 +47,8 @@ def test_report_run_executes_and_second_delivery_does_nothing():
 def test_janitor_fails_a_run_whose_worker_died_and_it_can_run_again(settings):
     ch = f.channel()
     run, _ = run_request(ch, RunKind.REPORT, queue=False)
-    run_claim(run.pk)
-    later = timezone.now() + dt.timedelta(seconds=settings.Q_TIMEOUT + 60)
-    assert runs_fail_stale(later) == 1
+    heartbeat = run_claim(run.pk).heartbeat_at
+    assert runs_fail_stale(heartbeat + dt.timedelta(seconds=settings.Q_TIMEOUT, microseconds=1)) == 1  # just past the timeout
     run.refresh_from_db()
     assert run.status == RunStatus.FAILED and "stopped responding" in run.message
     again, created = run_request(ch, RunKind.REPORT, queue=False)
@@ -58,11 +57,12 @@ def test_janitor_fails_a_run_whose_worker_died_and_it_can_run_again(settings):
 
 
 @pytest.mark.django_db
-def test_janitor_leaves_live_runs_alone():
+def test_janitor_leaves_live_runs_alone(settings):
     ch = f.channel()
     run, _ = run_request(ch, RunKind.REPORT, queue=False)
-    run_claim(run.pk)
-    assert runs_fail_stale() == 0
+    heartbeat = run_claim(run.pk).heartbeat_at
+    assert runs_fail_stale(heartbeat) == 0
+    assert runs_fail_stale(heartbeat + dt.timedelta(seconds=settings.Q_TIMEOUT)) == 0  # silent for exactly the timeout: still alive
     assert SyncRun.objects.get(pk=run.pk).status == RunStatus.RUNNING
 
 

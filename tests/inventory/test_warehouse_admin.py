@@ -53,7 +53,7 @@ def connect(live_server, jakarta):
 
 @pytest.fixture
 def staff(administrator):
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")  # the messages below are checked in English (the shop's default is Indonesian)
     client.force_login(administrator)
     return client
 

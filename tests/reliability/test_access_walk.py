@@ -165,21 +165,27 @@ def with_token(client: Client, page: str) -> str:
 
 
 @pytest.mark.django_db
-def test_state_changes_need_post_and_a_csrf_token(objects, viewer, operator, administrator, monkeypatch):
-    monkeypatch.setattr("channels_app.runs.run_enqueue", lambda run_id: None)
+def test_state_changes_need_post_and_a_csrf_token(objects, viewer, operator, administrator, monkeypatch,
+                                                 django_capture_on_commit_callbacks):
+    enqueued = []
+    monkeypatch.setattr("channels_app.runs.run_enqueue", enqueued.append)
     ch = Channel.objects.get(pk=objects["channel"])
     job = {"channel": ch.pk, "kind": RunKind.DOWNLOAD_ORDERS}
 
     anonymous = Client(enforce_csrf_checks=True)
-    assert outcome(anonymous.post(reverse("job_start"), job)) in ("login", "denied")
+    assert outcome(anonymous.post(reverse("job_start"), job)) == "denied"  # no token: refused before anything else
+    anonymous_token = with_token(anonymous, reverse("login"))
+    assert outcome(anonymous.post(reverse("job_start"), {**job, "csrfmiddlewaretoken": anonymous_token})) == "login"
     assert csrf_client(viewer).post(reverse("job_start"), {**job, "csrfmiddlewaretoken": "x"}).status_code == 403
     op = csrf_client(operator)
     assert op.post(reverse("job_start"), job).status_code == 403  # no token
     assert op.post(reverse("download_start"), {"channel": ch.pk}).status_code == 403
     assert not SyncRun.objects.filter(kind=RunKind.DOWNLOAD_ORDERS).exists()
+    assert enqueued == []
     token = with_token(op, reverse("dashboard"))
-    assert op.post(reverse("job_start"), {**job, "csrfmiddlewaretoken": token}).status_code == 302
-    assert SyncRun.objects.filter(kind=RunKind.DOWNLOAD_ORDERS).count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert op.post(reverse("job_start"), {**job, "csrfmiddlewaretoken": token}).status_code == 302
+    assert enqueued == [SyncRun.objects.get(kind=RunKind.DOWNLOAD_ORDERS).pk]
 
     adm = csrf_client(administrator)
     change = reverse("admin:channels_app_channel_change", args=[ch.pk])
@@ -241,7 +247,7 @@ def test_login_is_locked_after_repeated_wrong_passwords(make_user, settings):
     locked = client.post(reverse("login"), {"username": "kasir", "password": "pw-Omnisync-2026"})
     assert locked.status_code == 429
     assert "_auth_user_id" not in client.session
-    assert user.pk is not None
+    assert user.is_active  # locked out by the attempts, the account itself untouched
     # Another account from the same address is not locked by someone guessing this one.
     make_user("gudang", "viewers")
     assert client.post(reverse("login"), {"username": "gudang", "password": "pw-Omnisync-2026"}).status_code == 302

@@ -56,7 +56,7 @@ def test_malformed_answer_mid_download_is_a_run_issue_and_no_half_batch(live_ser
     w.services.shop_set_faults(world.shops["lazada"], malformed_rate=0.3, fault_seed=seed)
     run = run_inline(ch, RunKind.DOWNLOAD_ORDERS)
     ch.refresh_from_db()
-    assert run.status in (RunStatus.FAILED, RunStatus.PARTIAL)
+    assert run.status == RunStatus.FAILED  # its one slice was not read to the end
     issue = run.issues.get(object_type="slice")
     assert issue.code == "malformed"
     assert "Lazada returned a malformed answer" in issue.reason and "read again on the next run" in issue.reason
@@ -101,30 +101,32 @@ def test_bad_command_arguments_name_the_field_and_exit_2(args, needle):
 @pytest.mark.parametrize(
     ("data", "field", "needle"),
     [
-        ({"since": "2026-13-45T10:00"}, "since", ""),
-        ({"since": "not a date"}, "since", ""),
-        ({"since": "2026-11-12T10:00", "until": "2026-11-11T10:00"}, "until", ""),
-        ({"since": (timezone.now() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")}, "since", ""),
-        ({"since": "2026-11-11T10:00" * 500}, "since", ""),
-        ({"until": "2026-02-30T10:00"}, "until", ""),
+        ({"since": "2026-13-45T10:00"}, "since", "Enter a valid date/time."),
+        ({"since": "not a date"}, "since", "Enter a valid date/time."),
+        ({"since": "2026-11-12T10:00", "until": "2026-11-11T10:00"}, "until", "The end must be after the start."),
+        ({"since": "2999-01-01T00:00"}, "since", "The start is in the future."),
+        ({"since": "2026-11-11T10:00" * 500}, "since", "Enter a valid date/time."),
+        ({"until": "2026-02-30T10:00"}, "until", "Enter a valid date/time."),
     ],
 )
 def test_download_form_errors_name_the_field(client, operator, data, field, needle):
     ch = f.channel()
     client.force_login(operator)
+    client.post(reverse("set_language"), {"language": "en"})
     response = client.post(reverse("download_start"), {"channel": ch.pk, **data}, HTTP_HX_REQUEST="true")
-    assert response.status_code in (200, 400)
+    assert response.status_code == 200  # the form comes back with the error beside the field
     form = response.context["form"]
-    assert field in form.errors, form.errors
+    assert form.errors[field] == [needle], form.errors
     assert not SyncRun.objects.filter(channel=ch).exists()
 
 
 @pytest.mark.django_db
 def test_unknown_channel_in_a_form_is_refused(client, operator):
     client.force_login(operator)
-    for url, data in ((reverse("job_start"), {"channel": 987654, "kind": "scan"}), (reverse("download_start"), {"channel": "987654"})):
+    for url, data, status in ((reverse("job_start"), {"channel": 987654, "kind": "scan"}, 400),
+                              (reverse("download_start"), {"channel": "987654"}, 404)):
         response = client.post(url, data)
-        assert response.status_code in (400, 404), (url, response.status_code)
+        assert response.status_code == status, (url, response.status_code)
     assert not SyncRun.objects.exists()
 
 
@@ -201,10 +203,10 @@ def test_listing_deleted_on_the_channel_is_reported_and_the_next_scan_drops_it(l
     run = run_inline(ch, RunKind.UPDATE_INVENTORY)
     assert run.status == RunStatus.PARTIAL
     issue = run.issues.get(object_ref=listing.seller_sku)
-    assert issue.code in ("push_refused", "not_applied")
+    assert issue.code == "push_refused"
     assert listing.seller_sku in issue.reason and "WooCommerce" in issue.reason
     listing.refresh_from_db()
-    assert listing.last_push_state in ("failed", "not_applied")
+    assert listing.last_push_state == "failed"
     assert run_inline(ch, RunKind.SCAN, {"full": True}).status == RunStatus.SUCCEEDED
     listing.refresh_from_db()
     assert listing.gone

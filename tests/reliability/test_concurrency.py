@@ -102,7 +102,8 @@ def test_download_racing_status_updates_of_the_same_orders_posts_each_effect_onc
 
 
 def test_twenty_simultaneous_presses_of_one_button_make_one_run(live_server, operator, monkeypatch):
-    monkeypatch.setattr("channels_app.runs.run_enqueue", lambda run_id: None)
+    enqueued = []  # autocommit (transaction=True): the press's on-commit hook runs as the request commits
+    monkeypatch.setattr("channels_app.runs.run_enqueue", enqueued.append)
     _world, ch = w.world_single(live_server.url, "cc20", "woocommerce", orders=5)
 
     def press():
@@ -115,6 +116,7 @@ def test_twenty_simultaneous_presses_of_one_button_make_one_run(live_server, ope
     runs = SyncRun.objects.filter(channel=ch, kind=RunKind.DOWNLOAD_ORDERS)
     assert runs.count() == 1
     assert Counter(answers) == Counter({(302, reverse("run_detail", args=[runs.get().pk])): 20})
+    assert enqueued == [runs.get().pk]  # queued once, by the one press that made the run
 
 
 def test_twenty_simultaneous_run_requests_queue_one_task():

@@ -1,9 +1,10 @@
 import time
+from types import SimpleNamespace
 
 import pytest
 import requests
 
-from sandbox import services
+from sandbox import faults, services
 from sandbox.models import OrderStatusChange, Variant
 from tests.sandbox.conftest import add_orders
 
@@ -82,12 +83,15 @@ def test_faults_repeat_from_the_seed(make_shop, client_for):
     assert run() == first
 
 
-def test_latency(make_shop, client_for):
+def test_latency(make_shop, client_for, monkeypatch):
+    slept = []  # the sandbox's wait, counted instead of timed (the live server runs in this process)
+    monkeypatch.setattr(faults, "time", SimpleNamespace(sleep=slept.append))
     shop = make_shop("lazada")
-    services.shop_set_faults(shop, latency_ms=300)
-    start = time.monotonic()
     assert client_for(shop).call("/seller/get").json()["code"] == "0"
-    assert time.monotonic() - start >= 0.3
+    assert slept == []
+    services.shop_set_faults(shop, latency_ms=300)
+    assert client_for(shop).call("/seller/get").json()["code"] == "0"
+    assert slept == [0.3]
 
 
 def test_shifting_pages_moves_orders_while_paging(make_shop, client_for):
@@ -106,5 +110,6 @@ def test_shifting_pages_moves_orders_while_paging(make_shop, client_for):
         if not cursor:
             break
     assert OrderStatusChange.objects.filter(order__shop=shop).count() > before
-    # orders that moved to the end of the update_time order are met twice, others skipped: the classic paging hole
-    assert len(seen) != len(set(seen)) or len(set(seen)) < 120
+    # orders that moved to the end of the update_time order push the others up a page: some are never met,
+    # the classic paging hole (at most 6 pages of 20 were read, so a repeat also leaves one out)
+    assert len(set(seen)) < 120, (len(seen), len(set(seen)))
