@@ -6,6 +6,15 @@ served by gunicorn (2 gthread workers) in its own process group. Each
 measurement runs in a fresh Python process, so its peak memory is not
 inherited from seeding or from an earlier measurement.
 
+The latency profile (issue 13) runs the same jobs against a sandbox that
+answers each request 150 ms late and enforces each platform's documented (or
+assumed) request rate with the platform's throttle answer
+(`sandbox.faults.RATE_LIMITS`), with the product's real rate limits
+(HTTP_RATE_LIMIT_SCALE=1). Its floor is the time the platform itself allows:
+max(requests / allowed rate, dependent requests on the critical path ×
+latency). The sandbox is then served by one gunicorn process with many
+threads: the rate is counted in that process, and the latency overlaps.
+
 Benchmarks never touch the developer's database: SQLite uses
 var/bench/bench.sqlite3, PostgreSQL a database named `omnisync_bench` on the
 server given by --database-url (whatever database that URL names).
@@ -71,6 +80,41 @@ class Config:
 
     def to_json(self) -> str:
         return json.dumps({"database_url": self.database_url, "rate_scale": self.rate_scale, "redis_url": self.redis_url})
+
+
+#: The latency profile: every sandbox answer this late (ms), the documented rates enforced.
+LATENCY_MS = 150
+#: One process (the sandbox counts the rate in memory), threads enough for every request in flight.
+PROFILE_SERVER = {"workers": 1, "threads": 48}
+
+
+def profile_config(cfg: Config) -> Config:
+    """The same run's database, with the platforms' real rate limits on the product side."""
+    out = Config(rate_scale=1.0, redis_url=cfg.redis_url)
+    out.database_url = cfg.database_url
+    return out
+
+
+def shop_profile(shop_name: str, *, latency_ms: int, rate_limited: bool) -> None:
+    """Switch a sandbox shop's latency and rate limits (in a task process; the server reads the shop per request)."""
+    from sandbox.models import Shop
+
+    Shop.objects.filter(name=shop_name).update(latency_ms=latency_ms, rate_limited=rate_limited, fault_draws=0)
+
+
+def latency_floor(platform: str, by_api: dict[str, int], critical: int, latency_ms: int = LATENCY_MS) -> dict:
+    """The least time the platform allows for these requests: max(requests / allowed rate, critical path × latency).
+
+    `by_api` counts the minimum requests per API (path); the rate applies per
+    shop or per API as the platform counts it (`sandbox.faults.RATE_LIMITS`).
+    """
+    from sandbox.faults import RATE_LIMITS
+
+    rate, per = RATE_LIMITS[platform]
+    rate_seconds = (max(by_api.values(), default=0) if per == "api" else sum(by_api.values())) / rate
+    path_seconds = critical * latency_ms / 1000
+    return {"rate": rate, "per": per, "rate_seconds": rate_seconds, "critical_path": critical,
+            "path_seconds": path_seconds, "floor": max(rate_seconds, path_seconds), "latency_ms": latency_ms}
 
 
 def bench_database_url(url: str) -> str:
@@ -147,6 +191,7 @@ def sandbox_server(cfg: Config, workers: int = 2, threads: int = 4):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"the sandbox server did not start; see {VAR / 'server.log'}") from None
                 time.sleep(0.2)
+        _warm_up(f"http://127.0.0.1:{port}")
         yield f"http://127.0.0.1:{port}"
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -156,6 +201,20 @@ def sandbox_server(cfg: Config, workers: int = 2, threads: int = 4):
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         log.close()
+
+
+def _warm_up(base_url: str) -> None:
+    """A few requests before any measurement, so the server's first-request work (URL resolvers,
+    templates, connections) is not counted as the product's."""
+    import requests
+
+    with requests.Session() as http:
+        for path in ("/sandbox/woocommerce/", "/sandbox/shopee/api/v2/shop/get_shop_info", "/sandbox/tiktok/authorization/202309/shops",
+                     "/sandbox/lazada/seller/get", "/sandbox/woocommerce/wp-json/wc/v3/orders"):
+            try:
+                http.get(base_url + path, timeout=10)
+            except requests.RequestException:
+                pass
 
 
 # -- measurements in their own processes --------------------------------------

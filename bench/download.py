@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 SKUS = 500
+#: Orders per platform in the latency profile.
+LATENCY_ORDERS = 5000
 PAGE = {"shopee": 100, "tiktok": 100, "lazada": 100, "woocommerce": 100}
 #: platforms whose order list lacks the details (lines, update time) so a detail call per 50 is unavoidable
 DETAIL_BATCH = {"shopee": 50, "lazada": 50}
@@ -88,13 +90,19 @@ def minimum_requests(channel) -> dict:
     adapter = get_adapter(channel)
     start, end = order_window(channel, {}, now=timezone.now())
     name = channel.name
-    pages, total = 0, 0
+    pages, total, longest = 0, 0, 0
     for s in adapter.order_slices(start, end):
         n = SandboxOrder.objects.filter(shop__name=name, updated_at__gte=s.start, updated_at__lt=s.end).count()
-        pages += max(1, math.ceil(n / PAGE[channel.platform]))
+        slice_pages = max(1, math.ceil(n / PAGE[channel.platform]))
+        pages += slice_pages
+        longest = max(longest, slice_pages)
         total += n
     details = math.ceil(total / DETAIL_BATCH[channel.platform]) if channel.platform in DETAIL_BATCH else 0
-    return {"orders": total, "list_pages": pages, "detail_calls": details, "minimum": pages + details}
+    # Dependent requests: a slice's list pages one after the other (each page's cursor or position comes
+    # from the one before); slices are independent; the last detail call waits for the last page.
+    critical = longest + (1 if details else 0)
+    return {"orders": total, "list_pages": pages, "detail_calls": details, "minimum": pages + details,
+            "by_api": {"list": pages, "detail": details}, "critical_path": critical}
 
 
 def run_job(channel, kind: str, params: dict | None = None):
@@ -105,15 +113,18 @@ def run_job(channel, kind: str, params: dict | None = None):
     return run_perform(claimed)
 
 
-def measure(channel_name: str, baseline: bool = True, profile: str = "") -> dict:
+def measure(channel_name: str, baseline: bool = True, profile: str = "", latency_ms: int = 0) -> dict:
+    """The job, measured; with `latency_ms` the latency profile (the shop answers late, at its documented rate)."""
     from django.db import connection
 
-    from bench.common import QueryCounter, rss_now, rss_peak, rss_peak_reset
+    from bench.common import QueryCounter, latency_floor, rss_now, rss_peak, rss_peak_reset, shop_profile
     from bench.recording import RecordingSession, record_into_adapters, replay
     from channels_app.models import Channel, RunKind
 
     channel = Channel.objects.select_related("location").get(name=channel_name)
     minimum = minimum_requests(channel)
+    if latency_ms:
+        shop_profile(channel_name, latency_ms=latency_ms, rate_limited=True)
     record_into_adapters()
     connection.close()  # the job opens its own connection inside the measurement
     rss_peak_reset()
@@ -133,7 +144,12 @@ def measure(channel_name: str, baseline: bool = True, profile: str = "") -> dict
         "requests_ratio": run.requests_made / minimum["minimum"] if minimum["minimum"] else None,
         "queries": counter.count, "queries_per_100": 100 * counter.count / max(1, minimum["orders"]),
         "peak_rss_mb": peak / 2**20, "recorded_requests": len(records), "bytes": RecordingSession.bytes_received,
+        "busy_answers": RecordingSession.busy_answers,
+        "timeline": [(round(r.sent_at - started, 3), r.path.rsplit("/", 1)[-1]) for r in records] if latency_ms else [],
     }
+    if latency_ms:
+        result["floor"] = latency_floor(channel.platform, minimum["by_api"], minimum["critical_path"], latency_ms)
+        result["floor_ratio"] = seconds / result["floor"]["floor"]
     if baseline:
         http = replay(records)
         inserts = bare_insert(channel)
@@ -142,6 +158,41 @@ def measure(channel_name: str, baseline: bool = True, profile: str = "") -> dict
                               "bytes": http["bytes"], "http_errors": http["http_errors"]}
         result["time_ratio"] = seconds / result["baseline"]["seconds"]
     return result
+
+
+def latency_case(cfg, args, table, results) -> None:
+    """Download Orders under the latency profile: each platform's rate and 150 ms a request, against the floor.
+
+    Rows: run outcome, time vs floor (<= 1.2x), requests vs minimum (<= 1.05x),
+    busy answers (0: the product stays inside the documented rate).
+    """
+    from bench.common import LATENCY_MS, PROFILE_SERVER, db_reset, profile_config, run_task, sandbox_server
+
+    # 5,000: the job imports its last chunk of 500 orders after the last page arrives, about 0.5 s of
+    # local work no overlap can hide; against a 3 s floor (2,000 orders) that alone is 1.17x.
+    n = getattr(args, "latency_orders", None) or LATENCY_ORDERS
+    fast = cfg
+    slow = profile_config(cfg)
+    for plat in args.platforms.split(","):
+        db_reset(cfg)
+        with sandbox_server(fast, **PROFILE_SERVER) as url:
+            seeded = run_task(fast, "download_seed", base_url=url, shops=[[plat, n]])
+            r = run_task(slow, "download_measure", channel_name=seeded["channels"][0], baseline=False, latency_ms=LATENCY_MS)
+        results.setdefault("download_latency", []).append({"db": cfg.engine, "platform": plat, "result": r})
+        add_latency_rows(table, "download latency", cfg.engine, f"{plat} {n:,} orders, {LATENCY_MS} ms, documented rates", r,
+                         ok_run=r["status"] == "succeeded" and r["created"] == r["orders"], outcome=f"{r['status']} / {r['created']:,}")
+
+
+def add_latency_rows(table, bench: str, db: str, case: str, r: dict, *, ok_run: bool, outcome: str) -> None:
+    f = r["floor"]
+    bound = "rate" if f["rate_seconds"] >= f["path_seconds"] else "critical path"
+    table.add(bench, db, case, "run outcome (latency profile)", outcome, target="succeeded, all", ok=ok_run)
+    table.add(bench, db, case, f"time vs floor ({bound}: {f['rate_seconds']:.2f} s at {f['rate']:g}/s per {f['per']}, "
+              f"{f['critical_path']} dependent x {f['latency_ms']} ms = {f['path_seconds']:.2f} s)",
+              r["seconds"], f["floor"], "<= 1.2x", r["seconds"] <= 1.2 * f["floor"], "s")
+    table.add(bench, db, case, "API requests vs minimum (latency profile)", r["requests"], r["requests_min"], "<= 1.05x",
+              r["requests"] <= 1.05 * r["requests_min"])
+    table.add(bench, db, case, "throttled or busy answers", r["busy_answers"], target="0 (inside the rate)", ok=r["busy_answers"] == 0)
 
 
 @contextmanager

@@ -15,9 +15,11 @@ tables is reported (paging must not count a million rows per request).
 from __future__ import annotations
 
 import random
+import re
 import statistics
 import time
 from datetime import timedelta
+from urllib.parse import urlencode, urlsplit
 
 CHANNELS = [("shopee", "Bench Shopee"), ("tiktok", "Bench TikTok"), ("lazada", "Bench Lazada"), ("woocommerce", "Bench Woo")]
 STATUSES = [("to_ship", "READY_TO_SHIP", 30), ("shipped", "SHIPPED", 20), ("completed", "COMPLETED", 40), ("cancelled", "CANCELLED", 8),
@@ -84,9 +86,9 @@ def seed(scale: float = 0.1, seed_value: int = 5) -> dict:
              ((i, location.pk, 500, 20, stamps[0]) for i in range(1, n_skus + 1)))
         load("inventory_listing", ["channel_id", "external_item_id", "external_variant_id", "seller_sku", "title", "sku_id", "gone",
                                    "channel_stock", "channel_stock_read_at", "last_pushed_quantity", "last_pushed_at", "last_push_state",
-                                   "last_push_error", "pushed_target", "seen_at"],
+                                   "last_push_error", "pushed_target", "seen_at", "warehouse_stock"],
              ((ch.pk, str(10_000_000 + i), "", f"SKU-{i:06d}", f"Product {i}", i if i % 50 else None, False,
-               480 if i % 20 else 470, stamps[1], 480, stamps[2], "confirmed", "", 480, stamps[1])
+               480 if i % 20 else 470, stamps[1], 480, stamps[2], "confirmed", "", 480, stamps[1], "{}")
               for ch in channels for i in range(1, n_skus + 1)))
         weights = [w for *_, w in STATUSES]
 
@@ -154,33 +156,100 @@ def seed(scale: float = 0.1, seed_value: int = 5) -> dict:
     return {"orders": n_orders, "lines": n_lines, "skus": n_skus, "seconds": time.perf_counter() - started}
 
 
-def pages_list(first_channel: int, order_pk: int, deep: int) -> list[tuple[str, str]]:
-    return [
+#: the lists whose every sortable column the benchmark sorts by: (name, path, extra query parameters)
+SORTED_LISTS = [
+    ("orders", "/orders/", {}),
+    ("mismatches", "/orders/mismatches/", {}),
+    ("discrepancies", "/stock/discrepancies/", {}),
+    ("listings mapped", "/listings/", {"tab": "mapped"}),
+    ("runs", "/runs/", {}),
+    ("report", "/report/", {}),
+]
+
+
+def pages_list(first_channel: int, order_pk: int, deep: int = 0) -> list[tuple[str, str]]:
+    """(name, url) of every measured page; a name ending in "deep" is reached with the list's own Next cursor
+    at the middle of the list (the benchmark finds it beforehand, see :func:`deep_url`)."""
+    pages = [
         ("dashboard", "/"),
         ("orders", "/orders/"),
-        ("orders deep", f"/orders/?page={deep}"),
+        ("orders deep", "/orders/"),
+        ("orders page 20", "/orders/?page=20"),
         ("orders filtered", f"/orders/?status=to_ship&channel={first_channel}"),
-        ("orders filtered deep", f"/orders/?status=to_ship&channel={first_channel}&page={deep // 4}"),
-        ("orders search", "/orders/?q=SH000123"),
+        ("orders filtered deep", f"/orders/?status=to_ship&channel={first_channel}"),
+        ("orders search id", "/orders/?q=SH000123"),
+        ("orders search buyer", "/orders/?q=Buyer+4321"),
+        ("orders search none", "/orders/?q=nothing-like-this"),
+        ("orders search deep", "/orders/?q=Buyer+12"),
         ("order detail", f"/orders/{order_pk}/"),
         ("mismatches", "/orders/mismatches/"),
-        ("mismatches deep", f"/orders/mismatches/?page={max(1, deep // 10)}"),
+        ("mismatches deep", "/orders/mismatches/"),
         ("mismatches missing", f"/orders/mismatches/?kind=missing&channel={first_channel}"),
+        ("mismatches missing deep", f"/orders/mismatches/?kind=missing&channel={first_channel}"),
+        ("mismatches search", "/orders/mismatches/?q=MISSING00000"),
         ("discrepancies", "/stock/discrepancies/"),
-        ("discrepancies deep", f"/stock/discrepancies/?page={max(1, deep // 20)}"),
+        ("discrepancies deep", "/stock/discrepancies/"),
         ("discrepancies filtered", f"/stock/discrepancies/?channel={first_channel}&direction=less"),
+        ("discrepancies search", "/stock/discrepancies/?q=SKU-0123"),
         ("listings mapped", "/listings/?tab=mapped"),
-        ("listings mapped deep", f"/listings/?tab=mapped&page={max(1, deep // 5)}"),
+        ("listings mapped deep", "/listings/?tab=mapped"),
+        ("listings mapped search", "/listings/?tab=mapped&q=Product+4242"),
         ("listings not in POS", "/listings/?tab=not_in_pos"),
+        ("listings not in POS deep", "/listings/?tab=not_in_pos"),
         ("listings not in channel", f"/listings/?tab=not_in_channel&channel={first_channel}"),
+        ("listings not in channel search", f"/listings/?tab=not_in_channel&channel={first_channel}&q=SKU-0499"),
         ("runs", "/runs/"),
-        ("runs deep", "/runs/?page=30"),
+        ("runs deep", "/runs/"),
         ("report", "/report/"),
         ("report filtered", f"/report/?channel={first_channel}"),
+        ("report year", "/report/?day_from=&day_to="),
+        ("report year deep", "/report/?day_from=&day_to="),
     ]
+    for name, path, extra in SORTED_LISTS:
+        for column in _sortable(path, extra):
+            query = urlencode({**extra, "sort": column})
+            pages.append((f"{name} sort {column}", f"{path}?{query}"))
+    return pages
 
 
-def measure(repeats: int = 7, scale: float = 0.1) -> dict:
+def _view(url: str, user):
+    """The list view serving ``url``, set up on a request for it (to ask it for a cursor)."""
+    from django.test import RequestFactory
+    from django.urls import resolve
+
+    request = RequestFactory().get(url)
+    request.user = user
+    match = resolve(urlsplit(url).path)
+    view = match.func.view_class()
+    view.setup(request, **match.kwargs)
+    return view
+
+
+def _sortable(path: str, extra: dict) -> list[str]:
+    from django.contrib.auth.models import AnonymousUser
+
+    view = _view(f"{path}?{urlencode(extra)}", AnonymousUser())
+    _, _, _, table_class, _ = view.list_state()
+    table = table_class([])
+    default = {c.lstrip("-") for c in getattr(table_class, "default_sort", ())}
+    # Each orderable column once, the other way round from the default for the default's own column.
+    return [f"-{c.name}" if c.name in default else c.name for c in table.columns if c.orderable]
+
+
+def deep_url(url: str, user) -> str:
+    """``url`` moved to the middle of its list with the list's own ``?after=`` cursor (the row found once, by OFFSET)."""
+    view = _view(url, user)
+    _, _, queryset, _, _ = view.list_state()
+    middle = (queryset.order_by().count() // 2) // view.per_page * view.per_page
+    token = view.cursor_at(middle)
+    if token is None:
+        return url
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}{urlencode({'page': middle // view.per_page + 1, 'after': token})}"
+
+
+def measure(repeats: int = 7, scale: float = 0.1, only: str = "") -> dict:
+    """p50/p95 server time and queries of every page (``only``: comma-separated name prefixes, for a quick look)."""
     from django.contrib.auth import get_user_model
     from django.db import connection, reset_queries
     from django.test import Client, override_settings
@@ -189,16 +258,20 @@ def measure(repeats: int = 7, scale: float = 0.1) -> dict:
     from channels_app.models import Channel
     from orders.models import Order
 
-    deep = max(2, int(1_000_000 * scale) // 50 // 2)  # the middle of the orders list
+    user = get_user_model().objects.get(username="bench")
     client = Client()
-    client.force_login(get_user_model().objects.get(username="bench"))
+    client.force_login(user)
     first = Channel.objects.order_by("pk").first().pk
     order_pk = Order.objects.order_by("pk").values_list("pk", flat=True)[Order.objects.count() // 2] if scale < 0.2 else 500_000
     results = []
     storages = {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
                 "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     with override_settings(STORAGES=storages, LANGUAGE_CODE="en"):
-        for name, url in pages_list(first, order_pk, deep):
+        for name, url in pages_list(first, order_pk):
+            if only and not any(name.startswith(prefix) for prefix in only.split(",")):
+                continue
+            if name.endswith(" deep"):
+                url = deep_url(url, user)
             times, queries, counts, status = [], 0, 0, None
             for i in range(repeats + 1):
                 reset_queries()
@@ -215,6 +288,7 @@ def measure(repeats: int = 7, scale: float = 0.1) -> dict:
                 times.append(elapsed)
             times.sort()
             p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+            shown = re.search(r"Page (\d+)<", response.content.decode())
             results.append({"page": name, "url": url, "status": status, "p50_ms": 1000 * statistics.median(times), "p95_ms": 1000 * p95,
-                            "queries": queries, "big_counts": counts})
+                            "queries": queries, "big_counts": counts, "page_number": int(shown.group(1)) if shown else 1})
     return {"pages": results}

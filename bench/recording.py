@@ -11,6 +11,7 @@ old timestamps (Shopee after 5 minutes).
 from __future__ import annotations
 
 import json
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -29,12 +30,16 @@ class Recorded:
     headers: dict
     body: bytes | None
     sign: Any
+    sent_at: float = 0.0
 
 
 class RecordingSession(ApiSession):
-    #: every request sent by any recording session in this process, in order
+    #: every request sent by any recording session in this process, in the order they were sent
     log: list[Recorded] = []
     bytes_received = 0
+    #: answers that said "busy, try again" (throttled, 5xx): the latency profile must see none
+    busy_answers = 0
+    _record_lock = threading.Lock()
 
     def request(self, method, url, *, path=None, params=None, json=None, data=None, headers=None, sign=None, check=None, expect_json=True):
         from urllib.parse import urlsplit
@@ -42,15 +47,25 @@ class RecordingSession(ApiSession):
         extra = dict(headers or {})
         if json is not None:
             extra.setdefault("Content-Type", "application/json")
-        RecordingSession.log.append(
-            Recorded(method.upper(), url, path or urlsplit(url).path, dict(params or {}), extra, self._encode_body(json, data), sign)
-        )
+        entry = Recorded(method.upper(), url, path or urlsplit(url).path, dict(params or {}), extra, self._encode_body(json, data), sign,
+                         time.perf_counter())
+        with RecordingSession._record_lock:
+            RecordingSession.log.append(entry)
         return super().request(method, url, path=path, params=params, json=json, data=data, headers=headers, sign=sign,
                                 check=check, expect_json=expect_json)
 
     def _attempt(self, out, check, expect_json):
-        reply = super()._attempt(out, check, expect_json)
-        RecordingSession.bytes_received += len(reply.text)
+        from omnisync.lib.http import ApiError
+
+        try:
+            reply = super()._attempt(out, check, expect_json)
+        except ApiError as err:
+            if err.transient:
+                with RecordingSession._record_lock:
+                    RecordingSession.busy_answers += 1
+            raise
+        with RecordingSession._record_lock:
+            RecordingSession.bytes_received += len(reply.text)
         return reply
 
 

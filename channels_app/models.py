@@ -19,6 +19,7 @@ class Platform(models.TextChoices):
     TIKTOK = "tiktok", "TikTok Shop / Tokopedia"
     LAZADA = "lazada", "Lazada"
     WOOCOMMERCE = "woocommerce", "WooCommerce"
+    SHOPIFY = "shopify", "Shopify"
 
 
 class BufferKind(models.TextChoices):

@@ -13,15 +13,18 @@ from omnisync.lib.tables import BaseTable
 
 class DiscrepancyTable(BaseTable):
     sku = tables.Column(verbose_name=_("SKU"), accessor="sku__code", order_by=("sku__code",))
-    channel = tables.Column(order_by=("channel__name",))
+    channel = tables.Column(order_by=("channel",))  # by channel key (an index range), not by the joined name
     listing = tables.Column(verbose_name=_("listing"), accessor="seller_sku", order_by=("seller_sku",))
-    available = tables.Column(verbose_name=_("POS available"), attrs={"td": {"class": "num"}})
-    buffer = tables.Column(verbose_name=_("buffer"), attrs={"td": {"class": "num"}})
-    target = tables.Column(verbose_name=_("target"), attrs={"td": {"class": "num"}})
-    channel_stock = tables.Column(attrs={"td": {"class": "num"}})
-    difference = tables.Column(verbose_name=_("difference"), attrs={"td": {"class": "num"}})
+    # A column sorts when an index serves its order (omnisync.lib.listview pages by key): these are computed per
+    # listing (inventory.targets) or rewritten on every scan and push (channel stock, push state), so sorting by
+    # them would compute or sort every listing before the first page; the "channel shows" filter picks a side.
+    available = tables.Column(verbose_name=_("POS available"), attrs={"td": {"class": "num"}}, orderable=False)
+    buffer = tables.Column(verbose_name=_("buffer"), attrs={"td": {"class": "num"}}, orderable=False)
+    target = tables.Column(verbose_name=_("target"), attrs={"td": {"class": "num"}}, orderable=False)
+    channel_stock = tables.Column(attrs={"td": {"class": "num"}}, orderable=False)
+    difference = tables.Column(verbose_name=_("difference"), attrs={"td": {"class": "num"}}, orderable=False)
     cause = tables.Column(verbose_name=_("likely cause"), accessor="pk", orderable=False)
-    last_push_state = tables.Column(verbose_name=_("last push"))
+    last_push_state = tables.Column(verbose_name=_("last push"), orderable=False)
 
     default_sort = ("sku",)
 
@@ -53,15 +56,17 @@ class DiscrepancyTable(BaseTable):
 
 
 class MappedListingTable(BaseTable):
-    channel = tables.Column(order_by=("channel__name",))
+    channel = tables.Column(order_by=("channel",))  # by channel key (an index range), not by the joined name
     seller_sku = tables.Column()
     title = tables.Column()
     external_item_id = tables.Column()
     external_variant_id = tables.Column()
     sku = tables.Column(verbose_name=_("SKU"), accessor="sku__code", order_by=("sku__code",), default="—")
-    channel_stock = tables.Column(attrs={"td": {"class": "num"}})
-    target = tables.Column(verbose_name=_("target"), attrs={"td": {"class": "num"}})
-    last_push_state = tables.Column()
+    # Rewritten on every scan and push (no index), computed per listing (inventory.targets): not sortable,
+    # as in DiscrepancyTable.
+    channel_stock = tables.Column(attrs={"td": {"class": "num"}}, orderable=False)
+    target = tables.Column(verbose_name=_("target"), attrs={"td": {"class": "num"}}, orderable=False)
+    last_push_state = tables.Column(orderable=False)
 
     class Meta(BaseTable.Meta):
         model = Listing

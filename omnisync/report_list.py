@@ -8,6 +8,7 @@ import django_filters as filters
 import django_tables2 as tables
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from channels_app.filters import channels
@@ -60,6 +61,10 @@ class ReportTable(BaseTable):
         model = DailyReport
         fields = ()
         empty_text = _("No report rows for this period yet. A row appears as soon as a channel's first run of the day ends.")
+
+    def render_day(self, value):
+        # What DateColumn's template renders ({{ value|date:"SHORT_DATE_FORMAT" }}), without a template per cell.
+        return date_format(value, "SHORT_DATE_FORMAT")
 
     def value_day(self, value):
         return value.isoformat()

@@ -5,6 +5,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from omnisync import webhooks
+
 urlpatterns = [
     path("", include("omnisync.dashboard.urls")),
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -12,6 +14,7 @@ urlpatterns = [
     # Choosing a language must work on the login page too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
+    path("webhooks/shopify/<int:channel_id>/", webhooks.shopify_webhook, name="shopify-webhook"),
 ]
 
 if settings.SANDBOX_ENABLED:

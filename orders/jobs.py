@@ -25,6 +25,8 @@ from orders.remote import remote_orders_record
 from orders.services.importing import ImportResult, orders_import
 
 CHUNK = 500
+#: Orders imported per transaction (a crash or a malformed answer loses at most the batch in hand, never half of one).
+IMPORT_BATCH = 100
 
 
 def order_window(channel: Channel, params: dict, now: datetime | None = None) -> tuple[datetime, datetime]:
@@ -135,6 +137,8 @@ def _handle_chunk(ctx: RunContext, adapter, states, *, download: bool) -> bool:
     if not download or not needed:
         ctx.progress()
         return not failures
+    # What the list said is already recorded (remote_orders_record): details saying the same are not written again.
+    listed = {s.external_id: (s.raw_status, s.updated_at) for s in states}
     result = ImportResult()
     fetched = set()
     batch = []
@@ -145,12 +149,12 @@ def _handle_chunk(ctx: RunContext, adapter, states, *, download: bool) -> bool:
             problems.append(order)
             continue
         batch.append(order)
-        if len(batch) >= 100:
-            result.merge(orders_import(ctx.channel, batch))
+        if len(batch) >= IMPORT_BATCH:
+            result.merge(orders_import(ctx.channel, batch, listed=listed))
             batch = []
             ctx.progress()
     if batch:
-        result.merge(orders_import(ctx.channel, batch))
+        result.merge(orders_import(ctx.channel, batch, listed=listed))
     ctx.count("created", len(result.created))
     ctx.count("status_fixed", len(result.status_fixed))
     ctx.count("unchanged", len(result.unchanged))

@@ -22,11 +22,13 @@ def status_html(label, raw) -> str:
 
 
 class MismatchTable(BaseTable):
-    channel = tables.Column(verbose_name=_("channel"), order_by=("channel__name",))
+    # Sorting by channel groups the rows by channel key (one index range), not by the joined name (a sort of every row).
+    channel = tables.Column(verbose_name=_("channel"), order_by=("channel",))
     external_id = tables.Column(verbose_name=_("order id"))
-    kind = tables.Column(verbose_name=_("mismatch"))
+    # Computed per row from the POS copy: sorting by them would compute them for every remote order first.
+    kind = tables.Column(verbose_name=_("mismatch"), orderable=False)
     channel_status = tables.Column(verbose_name=_("channel status"), accessor="raw_status", order_by=("status", "raw_status"))
-    pos_status = tables.Column(verbose_name=_("POS status"), default="—")
+    pos_status = tables.Column(verbose_name=_("POS status"), default="—", orderable=False)
     channel_updated_at = LocalDateTimeColumn(verbose_name=_("updated on channel"))
     first_seen_at = LocalDateTimeColumn(verbose_name=_("first seen"))
 
@@ -70,12 +72,13 @@ class MismatchTable(BaseTable):
 
 class OrderTable(BaseTable):
     external_id = tables.Column(linkify=("order_detail", {"pk": tables.A("pk")}))
-    channel = tables.Column(order_by=("channel__name",))
+    channel = tables.Column(order_by=("channel",))  # by channel key: an index range, see MismatchTable
     status = tables.Column()
     raw_status = tables.Column()
     buyer_name = tables.Column()
     total = tables.Column(attrs={"td": {"class": "num"}, "th": {"class": "num"}})
-    line_count = tables.Column(verbose_name=_("lines"), attrs={"td": {"class": "num"}})
+    # Counted per shown order (a subquery): sorting by it would count every order's lines first.
+    line_count = tables.Column(verbose_name=_("lines"), attrs={"td": {"class": "num"}}, orderable=False)
     channel_created_at = LocalDateTimeColumn()
     channel_updated_at = LocalDateTimeColumn()
     imported_at = LocalDateTimeColumn()

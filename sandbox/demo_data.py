@@ -21,6 +21,9 @@ OUTCOMES = {
                "completed": ["delivered"], "cancelled": ["canceled"], "returned": ["returned"]},
     "woocommerce": {"unpaid": ["pending"], "to_ship": ["processing", "on-hold"], "shipped": ["processing"],
                     "completed": ["completed"], "cancelled": ["cancelled"], "returned": ["refunded"]},
+    "shopify": {"unpaid": ["PENDING/UNFULFILLED"], "to_ship": ["PAID/UNFULFILLED", "PAID/PARTIALLY_FULFILLED"],
+                "shipped": ["PAID/FULFILLED"], "completed": ["PAID/FULFILLED"], "cancelled": ["CANCELLED"],
+                "returned": ["REFUNDED/FULFILLED/RETURNED", "REFUNDED/FULFILLED"]},
 }
 _OLD_WEIGHTS = [("completed", 55), ("shipped", 14), ("cancelled", 12), ("to_ship", 10), ("returned", 3), ("unpaid", 6)]
 _NEW_WEIGHTS = [("unpaid", 30), ("to_ship", 50), ("cancelled", 10), ("shipped", 10)]

@@ -3,7 +3,9 @@
 Stock rules (MARKETPLACES.md): Shopee takes stock when the order is created and
 gives it back on CANCELLED (not on TO_RETURN); TikTok and Lazada take at
 creation and give back on cancel; WooCommerce takes at processing / on-hold /
-completed and gives back at cancelled or pending.
+completed and gives back at cancelled or pending; Shopify commits the units when
+the order is created and restocks them when it is cancelled (a return is not
+restocked here: staff restock after inspection).
 """
 
 # status -> successors, the first being the usual next step.
@@ -63,6 +65,18 @@ FLOWS = {
         "failed": [],
         "trash": [],
     },
+    # Shopify has no single status: a sandbox order's status is the adapter's raw form <financial>/<fulfilment>
+    # [/<return status>], or CANCELLED (sandbox/platforms/shopify.py renders the fields back).
+    "shopify": {
+        "PENDING/UNFULFILLED": ["PAID/UNFULFILLED", "CANCELLED", "AUTHORIZED/UNFULFILLED"],
+        "AUTHORIZED/UNFULFILLED": ["PAID/UNFULFILLED", "CANCELLED"],
+        "PAID/UNFULFILLED": ["PAID/FULFILLED", "CANCELLED", "PAID/PARTIALLY_FULFILLED"],
+        "PAID/PARTIALLY_FULFILLED": ["PAID/FULFILLED"],
+        "PAID/FULFILLED": ["REFUNDED/FULFILLED/RETURNED", "REFUNDED/FULFILLED"],
+        "REFUNDED/FULFILLED/RETURNED": [],
+        "REFUNDED/FULFILLED": [],
+        "CANCELLED": [],
+    },
 }
 
 #: A status each platform could start sending tomorrow (a new flow, a plugin's custom status): no
@@ -73,19 +87,21 @@ UNDOCUMENTED = {
     "tiktok": "AWAITING_FULFILLMENT_REVIEW",
     "lazada": "pending_inspection",
     "woocommerce": "awaiting-shipment",
+    "shopify": "PAID/READY_FOR_PICKUP",
 }
 for _platform, _status in UNDOCUMENTED.items():
     FLOWS[_platform][_status] = [s for s in FLOWS[_platform][next(iter(FLOWS[_platform]))] if s in FLOWS[_platform]][:1]
 
-INITIAL = {"shopee": "UNPAID", "tiktok": "UNPAID", "lazada": "unpaid", "woocommerce": "pending"}
+INITIAL = {"shopee": "UNPAID", "tiktok": "UNPAID", "lazada": "unpaid", "woocommerce": "pending", "shopify": "PENDING/UNFULFILLED"}
 
-_TAKE_AT_CREATION = {"shopee", "tiktok", "lazada"}
+_TAKE_AT_CREATION = {"shopee", "tiktok", "lazada", "shopify"}
 _TAKE_ON = {"woocommerce": {"processing", "on-hold", "completed"}}
 _RELEASE_ON = {
     "shopee": {"CANCELLED"},
     "tiktok": {"CANCELLED"},
     "lazada": {"canceled"},
     "woocommerce": {"cancelled", "pending"},
+    "shopify": {"CANCELLED"},
 }
 
 

@@ -6,7 +6,8 @@ platform would show them so that responses are rendered without translation.
 
 from django.db import models
 
-PLATFORMS = [("shopee", "Shopee"), ("tiktok", "TikTok Shop"), ("lazada", "Lazada"), ("woocommerce", "WooCommerce")]
+PLATFORMS = [("shopee", "Shopee"), ("tiktok", "TikTok Shop"), ("lazada", "Lazada"), ("woocommerce", "WooCommerce"),
+             ("shopify", "Shopify")]
 
 
 class IdCounter(models.Model):
@@ -48,6 +49,8 @@ class Shop(models.Model):
     unknown_status_rate = models.FloatField(default=0, help_text="share of new orders and status changes that take a status no map knows")
     warehouses = models.JSONField(default=list, blank=True,
                                   help_text="[{id, name, is_default}]: the shop's warehouses / locations; empty: one")
+    rate_limited = models.BooleanField(
+        default=False, help_text="answer with the platform's throttle reply beyond its documented request rate (sandbox.faults.RATE_LIMITS)")
     fault_seed = models.BigIntegerField(default=0)
     fault_draws = models.BigIntegerField(default=0, help_text="requests drawn from the fault generator since the last reset")
 
@@ -61,9 +64,13 @@ class Shop(models.Model):
 
     @property
     def has_faults(self):
+        return bool(self.latency_ms or self.draws_faults)
+
+    @property
+    def draws_faults(self):
+        """Whether requests draw from the fault generator (latency and rate limits need no draw)."""
         return bool(
-            self.latency_ms
-            or self.error_rate
+            self.error_rate
             or self.throttle_rate
             or self.drop_rate
             or self.malformed_rate

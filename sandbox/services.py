@@ -28,7 +28,7 @@ LIFETIMES = {
 }
 SHOPEE_OLD_ACCESS_GRACE = timedelta(minutes=5)
 
-ITEM_STATUS = {"shopee": "NORMAL", "tiktok": "ACTIVATE", "lazada": "active", "woocommerce": "publish"}
+ITEM_STATUS = {"shopee": "NORMAL", "tiktok": "ACTIVATE", "lazada": "active", "woocommerce": "publish", "shopify": "ACTIVE"}
 
 
 def whole_seconds(dt: datetime) -> datetime:
@@ -53,11 +53,13 @@ def allocate_ids(count: int) -> int:
 
 
 def _item_id(platform, n):
-    return {"shopee": 1_000_000_000, "tiktok": 1_729_000_000_000_000_000, "lazada": 3_000_000_000}.get(platform, 0) + n
+    return {"shopee": 1_000_000_000, "tiktok": 1_729_000_000_000_000_000, "lazada": 3_000_000_000,
+            "shopify": 8_000_000_000_000}.get(platform, 0) + n
 
 
 def _variant_id(platform, n):
-    return {"shopee": 20_000_000_000, "tiktok": 1_730_000_000_000_000_000, "lazada": 15_000_000_000}.get(platform, 0) + n
+    return {"shopee": 20_000_000_000, "tiktok": 1_730_000_000_000_000_000, "lazada": 15_000_000_000,
+            "shopify": 44_000_000_000_000}.get(platform, 0) + n
 
 
 def _order_ids(platform, n, created_at):
@@ -74,6 +76,8 @@ def _order_ids(platform, n, created_at):
         return oid, oid
     if platform == "lazada":
         return str(700_000_000_000_000 + n), str(300_000_000_000_000 + n)
+    if platform == "shopify":
+        return str(5_900_000_000_000 + n), str(1000 + n)
     return str(n), str(n)
 
 
@@ -102,6 +106,11 @@ def default_credentials(platform: str, index: int = 1) -> dict:
     if platform == "woocommerce":
         return {"consumer_key": "ck_" + derived_secret("woocommerce", index, "ck", length=40),
                 "consumer_secret": "cs_" + derived_secret("woocommerce", index, "cs", length=40)}
+    if platform == "shopify":
+        # A custom app's Admin API access token and client secret; the store's one location.
+        return {"app_key": "shpat_" + derived_secret("shopify", index, "access_token", length=32),
+                "app_secret": "shpss_" + derived_secret("shopify", index, "client_secret", length=32),
+                "external_id": f"omnisync-demo-{index}.myshopify.com", "warehouse_id": str(76_000_000_000 + index)}
     raise SandboxError(f"unknown platform {platform!r}")
 
 
@@ -492,6 +501,10 @@ def shops_json(base_url: str) -> list[dict]:
         elif shop.platform == "lazada":
             creds = {"app_key": shop.app_key, "app_secret": shop.app_secret, "access_token": access, "refresh_token": refresh}
             auth = f"{base}/sandbox/lazada-auth"
+        elif shop.platform == "shopify":
+            creds = {"access_token": shop.app_key, "client_secret": shop.app_secret,
+                     "location_id": f"gid://shopify/Location/{shop.warehouse_id}"}
+            auth = ""
         else:
             creds = {"consumer_key": shop.consumer_key, "consumer_secret": shop.consumer_secret}
             auth = ""

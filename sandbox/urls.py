@@ -5,7 +5,7 @@ from django.http import HttpResponse
 from django.urls import path, re_path
 
 from sandbox import auth_pages
-from sandbox.platforms import lazada, shopee, tiktok, woocommerce
+from sandbox.platforms import lazada, shopee, shopify, tiktok, woocommerce
 
 app_name = "sandbox"
 
@@ -65,4 +65,6 @@ urlpatterns = [
     re_path(r"^woocommerce/wp-json/wc/v3/products/(?P<product_id>\d+)/?$", woocommerce.product_detail),
     re_path(r"^woocommerce/wp-json/wc/v3/products/(?P<product_id>\d+)/variations/?$", woocommerce.variations),
     re_path(r"^woocommerce/wp-json/wc/v3/products/(?P<product_id>\d+)/variations/batch/?$", woocommerce.variations_batch),
+    # Shopify — /sandbox/shopify stands for https://<store>.myshopify.com
+    path("shopify/admin/api/<str:version>/graphql.json", shopify.graphql, name="shopify-graphql"),
 ]

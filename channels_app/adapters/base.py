@@ -5,13 +5,34 @@ The sync engine only ever talks to this interface, so a platform's quirks
 its own module. Every method returns plain data objects from `types` and
 raises only `omnisync.lib.http.ApiError`, whose `transient` flag tells the
 caller whether trying again later can help.
+
+Requests in flight at once. A marketplace answers in 100-300 ms and allows
+tens of requests per second, so one request at a time leaves most of the
+rate limit unused. Independent calls of one adapter call (detail batches,
+push groups, read-back batches, per-item model lists) run in a small thread
+pool (`InFlight`, `fan_out`; at most `max_in_flight` at once), and a paged
+list is read ahead in one background thread (`pages_ahead`) while the
+caller handles the pages already read; each next page still waits for the
+one before it (cursors, shift checks). Every request goes through the
+adapter's one `ApiSession` and its one token bucket, so the platform's
+limit holds however many are in flight; results come back in the order the
+calls were made. Worker threads only send requests and parse answers: the
+ORM stays on the calling thread, so an expired access token met in a worker
+is refreshed (a locked row) on the calling thread, which then repeats the call.
+All this only while the platform answers slowly (`ApiSession.answers_slowly`,
+100 ms and more, as marketplaces do): fast answers (a local sandbox) gain
+nothing from threads, and calls then run one after the other on the calling
+thread, in the order they were asked for.
 """
 
 from __future__ import annotations
 
+import queue
+import threading
 from abc import ABC, abstractmethod
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -56,9 +77,14 @@ class Adapter(ABC):
     credential_names: ClassVar[tuple[str, ...]] = ()
     #: Of those, the ones typed in by staff (the rest come from authorisation).
     secret_names: ClassVar[tuple[str, ...]] = ()
-    #: Our own request budget per channel (requests per second, burst).
+    #: Our own request budget per channel (requests per second, burst): the platform's documented
+    #: limit (MARKETPLACES.md), kept by one token bucket per channel (Redis-backed when configured).
     rate_per_second: ClassVar[float] = 10.0
-    rate_burst: ClassVar[int] = 20
+    rate_burst: ClassVar[int] = 5
+    #: Most requests one adapter call keeps in flight at once (each still waits for the token bucket).
+    max_in_flight: ClassVar[int] = 4
+    #: Pages of a list read ahead by a background thread while the caller handles the earlier ones.
+    pages_ahead_depth: ClassVar[int] = 8
     #: Error codes meaning "the access token is no longer valid": refresh once and retry.
     expired_token_codes: ClassVar[frozenset[str]] = frozenset()
     #: Error codes that concern the whole channel (credentials, signature,
@@ -75,6 +101,95 @@ class Adapter(ABC):
             session.limiter = token_bucket(f"{self.platform}:channel:{channel.pk}", self.rate_per_second, self.rate_burst)
         self.session = session
         self._listed: OrderedDict[str, Any] = OrderedDict()
+        self._listed_lock = threading.Lock()
+        self._thread = threading.local()
+        #: A push group was answered in this run: later groups need not go one alone first.
+        self._push_answered = False
+
+    # -- requests in flight at once ----------------------------------------
+    def in_worker(self) -> bool:
+        """Whether this thread is one of the adapter's workers (no ORM here; token refresh is the caller's)."""
+        return getattr(self._thread, "worker", False)
+
+    def _mark_worker(self) -> None:
+        self._thread.worker = True
+
+    def concurrent(self) -> bool:
+        """Whether to keep several requests in flight: only when the platform answers slowly enough
+        for waiting to dominate (`ApiSession.answers_slowly`); fast answers (a local sandbox) go one
+        after the other on the calling thread, in a repeatable order."""
+        return self.max_in_flight > 1 and not self.in_worker() and bool(getattr(self.session, "answers_slowly", False))
+
+    def _refreshable(self, err: BaseException) -> bool:
+        return (isinstance(err, ApiError) and self.token_expired(err)
+                and type(self).refresh_tokens is not Adapter.refresh_tokens)
+
+    def in_flight(self, width: int | None = None) -> InFlight:
+        return InFlight(self, width or self.max_in_flight)
+
+    def fan_out(self, fn: Callable[[T], R], items: Iterable[T], *, width: int | None = None,
+                errors: bool = False) -> Iterator[tuple[T, R | None, ApiError | None]]:
+        """`fn(item)` for every item, up to `width` at once; (item, result, error) in the order of `items`.
+
+        With `errors=False` an `ApiError` raises at its item's turn (the calls
+        not yet started are cancelled, those running are waited for). With
+        `errors=True` it is handed back in the tuple and the others go on.
+        """
+        items = list(items)
+        width = min(width or self.max_in_flight, len(items))
+        if width <= 1 or not self.concurrent():
+            for item in items:
+                try:
+                    yield item, self.with_token(lambda item=item: fn(item)), None
+                except ApiError as err:
+                    if not errors:
+                        raise
+                    yield item, None, err
+            return
+        with self.in_flight(width) as flight:
+            waiting = iter(items)
+            flight.fill(fn, waiting)
+            while len(flight):
+                yield flight.take(errors=errors)
+                flight.fill(fn, waiting)
+
+    def pages_ahead(self, fetch: Callable[[Any], tuple[T, Any]], start: Any) -> Iterator[T]:
+        """The pages of one list, read ahead by a background thread.
+
+        `fetch(cursor)` reads one page and returns (page, next cursor), the
+        next cursor None after the last page. Up to `pages_ahead_depth` pages
+        wait to be taken; closing the generator stops the reading (pages read
+        ahead by then are dropped: only a list that must be read again, when
+        it shifted, pays for them). An expired token met by the reader is
+        refreshed here, on the calling thread, and reading goes on from the
+        page that failed.
+        """
+        cursor = start
+        while self.pages_ahead_depth <= 0 or not self.concurrent():
+            page, cursor = self.with_token(lambda cursor=cursor: fetch(cursor))
+            yield page
+            if cursor is None:
+                return
+        self.ensure_token()
+        refreshed = False
+        while True:
+            token = (self.channel.credentials or {}).get("access_token", "")
+            reader = _ReadAhead(self, fetch, cursor, self.pages_ahead_depth)
+            try:
+                while True:
+                    kind, value, cursor = reader.get()
+                    if kind == "page":
+                        yield value
+                        if cursor is None:
+                            return
+                        continue
+                    if not refreshed and self._refreshable(value):
+                        refreshed = True
+                        break
+                    raise value
+            finally:
+                reader.stop()
+            self.force_refresh(token)
 
     # -- orders ---------------------------------------------------------
     def order_slices(self, start: datetime, end: datetime) -> list[TimeSlice]:
@@ -105,13 +220,15 @@ class Adapter(ABC):
 
     def listed_keep(self, order_id: str, value: Any) -> None:
         """Remember what the order list said in full about one order (bounded, oldest dropped first)."""
-        self._listed[order_id] = value
-        self._listed.move_to_end(order_id)
-        while len(self._listed) > self.listed_orders_kept:
-            self._listed.popitem(last=False)
+        with self._listed_lock:
+            self._listed[order_id] = value
+            self._listed.move_to_end(order_id)
+            while len(self._listed) > self.listed_orders_kept:
+                self._listed.popitem(last=False)
 
     def listed_take(self, order_id: str) -> Any:
-        return self._listed.pop(order_id, None)
+        with self._listed_lock:
+            return self._listed.pop(order_id, None)
 
     # -- listings and stock --------------------------------------------
     @abstractmethod
@@ -266,7 +383,14 @@ class Adapter(ABC):
             channel.authorization_expires_at = authorization_expires
 
     def with_token(self, call: Callable[[], T]) -> T:
-        """Run a shop call with a fresh token; on an "expired token" answer refresh once and retry."""
+        """Run a shop call with a fresh token; on an "expired token" answer refresh once and retry.
+
+        In a worker thread the call just runs: refreshing writes the channel
+        row, which is the calling thread's business (`InFlight.take`,
+        `pages_ahead` refresh and repeat the call there).
+        """
+        if self.in_worker():
+            return call()
         self.ensure_token()
         token = (self.channel.credentials or {}).get("access_token", "")
         try:
@@ -302,17 +426,169 @@ class Adapter(ABC):
         the platform is overloaded stop the push: the remaining calls would
         fail the same way. The results obtained so far ride on the error as
         `partial_results` so the engine can still record them.
+
+        The run's first group goes alone; once it is answered, the others are pushed
+        up to `max_in_flight` at once; results keep the order of the groups. When one group stops the push, the groups not yet
+        sent are not sent, those already in flight are waited for, and every
+        result obtained (in group order) rides on the error.
         """
         results: list[PushResult] = []
-        for group in groups:
-            try:
-                results.extend(self.with_token(lambda group=group: push_group(group)))
-            except ApiError as err:
-                if self.stops_batch(err):
-                    err.partial_results = results
-                    raise
-                results.extend(PushResult(u.item_id, u.variant_id, False, err.message) for u in group)
+        stop: ApiError | None = None
+        with self.in_flight() as flight:
+            waiting = iter(groups)
+            if not self._push_answered:
+                for first in waiting:  # the run's first group goes alone: a refusal of the whole channel costs one call
+                    flight.start(push_group, first)
+                    break
+            else:
+                flight.fill(push_group, waiting)
+            while len(flight):
+                group, pushed, err = flight.take(errors=True)
+                if err is None:
+                    results.extend(pushed)
+                    self._push_answered = True
+                elif self.stops_batch(err):
+                    if stop is None:
+                        stop = err
+                        flight.cancel_waiting()  # not sent yet: leave them; those in flight may apply
+                else:
+                    results.extend(PushResult(u.item_id, u.variant_id, False, err.message) for u in group)
+                if stop is None:
+                    flight.fill(push_group, waiting)
+        if stop is not None:
+            stop.partial_results = results
+            raise stop
         return results
+
+
+# -- requests in flight ------------------------------------------------------------
+class InFlight:
+    """Calls running in an adapter's worker threads, taken back in the order they were started.
+
+    `start(fn, arg)` hands `fn(arg)` to the pool; `take()` waits for the
+    oldest and returns (arg, result, error). An expired token is refreshed by
+    `take` (the calling thread) and the call repeated there; another
+    `ApiError` raises, or comes back as `error` with `errors=True`. Leaving
+    the `with` block cancels what has not started and waits for the rest.
+    """
+
+    def __init__(self, adapter: Adapter, width: int):
+        self.adapter = adapter
+        self.width = max(1, width)
+        self._pool = ThreadPoolExecutor(self.width, thread_name_prefix=f"{adapter.platform}-io", initializer=adapter._mark_worker)
+        self._calls: deque[tuple[Callable, Any, Future]] = deque()
+        adapter.ensure_token()
+        self._token = (adapter.channel.credentials or {}).get("access_token", "")
+
+    def __len__(self) -> int:
+        return len(self._calls)
+
+    def __enter__(self) -> InFlight:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def start(self, fn: Callable[[Any], Any], arg: Any) -> None:
+        """Hand `fn(arg)` to the pool; while the platform answers fast (`Adapter.concurrent`), run it here, now."""
+        if self.adapter.concurrent():
+            self._calls.append((fn, arg, self._pool.submit(fn, arg)))
+            return
+        done: Future = Future()
+        try:
+            done.set_result(self.adapter.with_token(lambda: fn(arg)))
+        except ApiError as err:
+            done.set_exception(err)
+        self._calls.append((fn, arg, done))
+
+    def fill(self, fn: Callable[[Any], Any], waiting: Iterator[Any]) -> None:
+        """Start calls from `waiting` until twice the pool's width is started and not yet taken
+        (one, when calls run on the calling thread: each is taken before the next is sent)."""
+        while len(self._calls) < (2 * self.width if self.adapter.concurrent() else 1):
+            try:
+                arg = next(waiting)
+            except StopIteration:
+                return
+            self.start(fn, arg)
+
+    def ready(self) -> bool:
+        return bool(self._calls) and self._calls[0][2].done()
+
+    def take(self, errors: bool = False) -> tuple[Any, Any, ApiError | None]:
+        fn, arg, future = self._calls.popleft()
+        try:
+            return arg, future.result(), None
+        except ApiError as err:
+            if self.adapter._refreshable(err):
+                try:
+                    return arg, self._again(fn, arg), None
+                except ApiError as again:
+                    err = again
+            if not errors:
+                raise err from None
+            return arg, None, err
+
+    def _again(self, fn: Callable[[Any], Any], arg: Any) -> Any:
+        """The call once more on the calling thread, after refreshing the token (once for all calls)."""
+        current = (self.adapter.channel.credentials or {}).get("access_token", "")
+        if current == self._token:  # still the token the calls were sent with: refresh it (once)
+            self.adapter.force_refresh(self._token)
+        return fn(arg)
+
+    def cancel_waiting(self) -> None:
+        """Drop the calls the pool has not started (they were never sent)."""
+        self._calls = deque(c for c in self._calls if not c[2].cancel())
+
+    def close(self) -> None:
+        for _fn, _arg, future in self._calls:
+            future.cancel()
+        self._calls.clear()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _ReadAhead:
+    """One background thread reading a paged list ahead of its consumer (see `Adapter.pages_ahead`)."""
+
+    def __init__(self, adapter: Adapter, fetch: Callable[[Any], tuple[Any, Any]], cursor: Any, depth: int):
+        self.adapter = adapter
+        self.fetch = fetch
+        self.pages: queue.Queue = queue.Queue(max(1, depth))
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, args=(cursor,), name=f"{adapter.platform}-pages", daemon=True)
+        self.thread.start()
+
+    def _run(self, cursor: Any) -> None:
+        self.adapter._mark_worker()
+        while not self.stopped.is_set():
+            try:
+                page, following = self.fetch(cursor)
+            except BaseException as err:  # handed to the consumer, which raises it
+                self._put(("error", err, cursor))
+                return
+            self._put(("page", page, following))
+            if following is None:
+                return
+            cursor = following
+
+    def _put(self, entry: tuple) -> None:
+        while not self.stopped.is_set():
+            try:
+                self.pages.put(entry, timeout=0.05)
+                return
+            except queue.Full:
+                continue
+
+    def get(self) -> tuple[str, Any, Any]:
+        return self.pages.get()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        while self.thread.is_alive():
+            try:
+                self.pages.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        self.thread.join()
 
 
 # -- batching ------------------------------------------------------------------

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from channels_app.adapters.base import Adapter
 from channels_app.adapters.lazada import LazadaAdapter
 from channels_app.adapters.shopee import ShopeeAdapter
+from channels_app.adapters.shopify import ShopifyAdapter
 from channels_app.adapters.tiktok import TikTokAdapter
 from channels_app.adapters.woocommerce import WooCommerceAdapter
 from omnisync.lib.http import ApiError
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from omnisync.lib.http import ApiSession
 
 ADAPTERS: dict[str, type[Adapter]] = {
-    cls.platform: cls for cls in (ShopeeAdapter, TikTokAdapter, LazadaAdapter, WooCommerceAdapter)
+    cls.platform: cls for cls in (ShopeeAdapter, TikTokAdapter, LazadaAdapter, WooCommerceAdapter, ShopifyAdapter)
 }
 
 

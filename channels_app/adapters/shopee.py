@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import math
 import time
 from collections.abc import Iterator, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -51,6 +52,8 @@ from channels_app.adapters.types import (
 )
 from omnisync.lib.http import ApiError, Outgoing, Reply
 
+logger = logging.getLogger(__name__)
+
 #: What the caller does about an error (the `action` attribute of the ApiError the adapter raises).
 REFRESH = "refresh"  # refresh the access token and retry once
 REAUTHORISE = "reauthorise"  # the shop must authorise the app again
@@ -67,6 +70,8 @@ NOT_MULTI_WAREHOUSE = "error_not_in_whitelist"
 AUTHORISATION_DAYS = 365
 #: Reads of one multi-page order list, looking for orders a shifting list hid, before leaving the slice for the next run.
 MAX_PASSES = 4
+#: Seconds Shopee's clock and ours may differ (it refuses requests further off).
+MAX_CLOCK_SKEW = 300
 
 REAUTHORISE_HINT = "Authorise the channel again in the admin (the channel's Authorise button)"
 LINK_LOCATIONS = (
@@ -141,8 +146,11 @@ class ShopeeAdapter(Adapter):
     token_refresh_margin = timedelta(minutes=30)
     credential_names = ("partner_id", "partner_key", "shop_id", "access_token", "refresh_token")
     secret_names = ("partner_id", "partner_key")
+    #: No limit is documented for order and product calls: 10 per second per shop is assumed
+    #: (MARKETPLACES.md; the sandbox enforces the same when its rate limits are on).
     rate_per_second = 10.0
-    rate_burst = 20
+    rate_burst = 5
+    max_in_flight = 4
     expired_token_codes = EXPIRED_TOKEN_CODES
     channel_wide_codes = frozenset({"error_sign", "error_permission", "missing_credential"}) | REAUTHORISE_CODES
     list_page_size = 100
@@ -154,6 +162,10 @@ class ShopeeAdapter(Adapter):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._location_ids: tuple[str, ...] | None = None
+        #: End of the engine's last slice (`order_slices`); readings of several pages not yet checked for moved
+        #: orders: (slice, reading number, when it began, order ids on its pages, ids its call already handed on).
+        self._last_slice_end: datetime | None = None
+        self._readings: list[tuple[TimeSlice, int, float, set[str], set[str]]] = []
 
     # -- transport -------------------------------------------------------
     def _api_path(self, path: str) -> str:
@@ -236,68 +248,150 @@ class ShopeeAdapter(Adapter):
         return err.transient or getattr(err, "channel_wide", False) or err.code in self.channel_wide_codes
 
     # -- orders ----------------------------------------------------------
+    def order_slices(self, start: datetime, end: datetime) -> list[TimeSlice]:
+        """The engine's slices; the end of the last is remembered, where the shifted-list check runs."""
+        slices = super().order_slices(start, end)
+        self._last_slice_end = slices[-1].end if slices else None
+        return slices
+
     def list_order_states(self, time_slice: TimeSlice) -> Iterator[RemoteOrderState]:
-        """Every order updated in the slice, once.
+        """Every order updated in the slice, once, with the update time its details give.
 
-        The cursor stands for a position and the list announces no total, so
-        an order that changes while a list of several pages is read can move
-        another across a page boundary unread. Such a list is read again until
-        a pass finds nothing new (at most MAX_PASSES, else the slice is left
-        for the next run); the details are read for the union.
+        The list carries no update time, so details are read for every listed
+        order (50 a call): while the list is still being paged (a background
+        reader, `pages_ahead`), the details of the pages already read are in
+        flight, and states are handed on in list order as their details come.
+
+        The cursor stands for a position and the list announces no total: an
+        order that changes while a list of several pages is read leaves the
+        window (its update time is now after the window's end) and moves every
+        later order one place up, so one can cross a page boundary unread.
+        Reading every list twice would find it but doubles the list calls;
+        instead one list call over "updated since the reading began" shows
+        whether an order met on a reading's pages moved meanwhile (usually one
+        page, usually no such order), once for all the run's slices: the check
+        waits for the engine's last slice (`order_slices` remembers it), or
+        runs at once for a slice asked outside that plan. Only a reading whose
+        orders moved is read again, for the orders not met yet (at most
+        MAX_PASSES readings of one slice, else it is left for the next run).
         """
+        last = self._last_slice_end is None or time_slice.end >= self._last_slice_end
         seen: set[str] = set()
-        for part in self.order_slices(time_slice.start, time_slice.end):
-            listed: dict[str, str] = {}
-            for attempt in range(MAX_PASSES):
-                pages = [0]
-                new = 0
-                for order_sn, status in self._list_order_sns(part, pages):
-                    if order_sn in seen or order_sn in listed:
-                        continue
-                    listed[order_sn] = status
-                    new += 1
-                if pages[0] <= 1 or (attempt and not new):
-                    break
-            else:
-                raise self.error(
-                    "orders kept changing while the list was read; the window will be read again on the next run",
-                    code="list_shifted", transient=True,
-                )
-            for chunk in chunked(list(listed), self.order_detail_batch):
-                batch = {sn: listed[sn] for sn in chunk}
-                yield from self._states_for(batch, part)
-                seen.update(batch)
+        try:
+            for part in Adapter.order_slices(self, time_slice.start, time_slice.end):
+                yield from self._reading(part, 0, seen)
+        except ApiError:
+            if last and self._readings:
+                yield from self._recheck()
+            raise
+        if last:
+            yield from self._recheck()
 
-    def _list_order_sns(self, part: TimeSlice, pages: list[int]) -> Iterator[tuple[str, str]]:
-        cursor = ""
-        while True:
-            pages[0] += 1
+    def _reading(self, part: TimeSlice, number: int, seen: set[str]) -> Iterator[RemoteOrderState]:
+        """One reading of a slice's list, with the details of the orders not in `seen` (which it extends)."""
+        began = time.time()
+        on_pages: set[str] = set()
+        pages = new = 0
+        with self.in_flight() as details:
+            batch: dict[str, str] = {}
+            for page in self.pages_ahead(self._order_list_page(part), ""):
+                pages += 1
+                for order_sn, status in page:
+                    on_pages.add(order_sn)
+                    if order_sn in seen:
+                        continue
+                    seen.add(order_sn)
+                    new += 1
+                    batch[order_sn] = status
+                    if len(batch) >= self.order_detail_batch:
+                        details.start(self._detail_batch, (batch, part))
+                        batch = {}
+                while details.ready():
+                    yield from self._kept_states(details.take()[1])
+            if batch:
+                details.start(self._detail_batch, (batch, part))
+            while len(details):
+                yield from self._kept_states(details.take()[1])
+        # A reading of one page cannot hide an order; a re-reading that found nothing new settles the slice
+        # (whatever moved meanwhile, nothing was hidden from the reading before it).
+        if pages > 1 and (number == 0 or new):
+            self._readings.append((part, number, began, on_pages, seen))
+
+    def _recheck(self) -> Iterator[RemoteOrderState]:
+        """Read again each reading (of several pages) whose orders moved while it was read."""
+        while self._readings:
+            readings, self._readings = self._readings, []
+            # From the window's end itself: an order updated in its last second is still listed (the bounds are
+            # whole seconds), yet it moved to the end of the list.
+            since = min(max(int(part.end.timestamp()), int(began) - MAX_CLOCK_SKEW) for part, _n, began, _p, _s in readings)
+            moved = self._moved_since(since)
+            for part, number, _began, on_pages, seen in readings:
+                if not moved & on_pages:
+                    continue
+                if number + 1 >= MAX_PASSES:
+                    self._readings = []
+                    raise self.error(
+                        "orders kept changing while the list was read; the window will be read again on the next run",
+                        code="list_shifted", transient=True,
+                    )
+                logger.info("Shopee: orders of %s..%s moved while the list was read; reading it again", part.start, part.end)
+                yield from self._reading(part, number + 1, seen)
+
+    def _order_list_page(self, part: TimeSlice, since: int | None = None):
+        """fetch(cursor) → ([(order_sn, status)], next cursor or None) for `pages_ahead`."""
+        time_from = math.ceil(part.start.timestamp()) if since is None else since
+        time_to = math.ceil(part.end.timestamp()) if since is None else int(time.time()) + 60
+
+        def fetch(cursor: str):
             reply = self._call(
                 "GET",
                 "order/get_order_list",
                 params={
                     "time_range_field": "update_time",
-                    "time_from": math.ceil(part.start.timestamp()),
-                    "time_to": math.ceil(part.end.timestamp()),
+                    "time_from": time_from,
+                    "time_to": time_to,
                     "page_size": self.list_page_size,
                     "cursor": cursor,
                     "response_optional_fields": "order_status",
                 },
             )
             page = parse(doc.OrderList, self._response(reply), reply, "response")
-            for entry in page.order_list:
-                yield entry.order_sn, entry.order_status or ""
+            entries = [(entry.order_sn, entry.order_status or "") for entry in page.order_list]
             if not page.more:
-                return
+                return entries, None
             next_cursor = page.next_cursor or ""
             if not next_cursor or next_cursor == cursor:
                 raise reply.malformed("field response.next_cursor is missing although response.more is true")
-            cursor = next_cursor
+            return entries, next_cursor
 
-    def _states_for(self, listed: dict[str, str], part: TimeSlice) -> Iterator[RemoteOrderState]:
-        """Update times come only with the details, so read them in full now; `fetch_orders` reuses them."""
+        return fetch
+
+    def _moved_since(self, since: int) -> set[str]:
+        """The orders Shopee says were updated at or after `since` (seconds): the ones that may have moved.
+
+        `since` is at or after the window's end and at most 5 minutes (the clock
+        difference Shopee accepts at all) before the reading began: an order
+        met on a reading's pages and updated since then left the window while
+        the list was read.
+        """
+        if since > time.time() + 60:
+            return set()
+        window = TimeSlice(datetime.fromtimestamp(since, tz=UTC), datetime.fromtimestamp(since, tz=UTC))
+        moved: set[str] = set()
+        for page in self.pages_ahead(self._order_list_page(window, since=since), ""):
+            moved.update(order_sn for order_sn, _status in page)
+        return moved
+
+    def _detail_batch(self, job: tuple[dict[str, str], TimeSlice]):
+        """In a worker: one detail call (split if Shopee refuses an unknown order); plain data back."""
+        listed, part = job
+        return listed, part, list(self._order_details(list(listed)))
+
+    def _kept_states(self, done) -> Iterator[RemoteOrderState]:
+        """On the calling thread: keep the details for `fetch_orders`, hand on the states in list order."""
+        listed, part, found = done
         details = {}
-        for sn, order in self._order_details(list(listed)):
+        for sn, order in found:
             if isinstance(order, ChannelOrder):
                 details[sn] = (order.raw_status, order.updated_at)
             self.listed_keep(sn, order)
@@ -306,6 +400,7 @@ class ShopeeAdapter(Adapter):
             yield RemoteOrderState(sn, status or listed_status, updated)
 
     def fetch_orders(self, external_ids: Sequence[str]) -> Iterator[ChannelOrder | OrderProblem]:
+        """Orders whose details the list already read come from there; the rest 50 a call, several in flight."""
         missing = []
         for sn in dict.fromkeys(external_ids):
             kept = self.listed_take(sn)
@@ -313,8 +408,8 @@ class ShopeeAdapter(Adapter):
                 missing.append(sn)
             else:
                 yield kept
-        for batch in chunked(missing, self.order_detail_batch):
-            for _sn, order in self._order_details(batch):
+        for _batch, found, _err in self.fan_out(lambda batch: list(self._order_details(batch)), chunked(missing, self.order_detail_batch)):
+            for _sn, order in found:
                 yield order
 
     def _order_details(self, sns: Sequence[str]) -> Iterator[tuple[str, ChannelOrder | OrderProblem]]:
@@ -408,47 +503,62 @@ class ShopeeAdapter(Adapter):
 
     # -- listings --------------------------------------------------------
     def list_listings(self, changed_since: datetime | None = None) -> Iterator[ChannelListing]:
-        offset = 0
-        while True:
-            params: dict[str, Any] = {"offset": offset, "page_size": self.listing_page_size, "item_status": list(self.listing_statuses)}
-            if changed_since is not None:
-                params["update_time_from"] = int(changed_since.timestamp())
-                params["update_time_to"] = int(timezone.now().timestamp()) + 60
-            reply = self._call("GET", "product/get_item_list", params=params)
+        """Item list pages (read ahead), base info 50 items a call and model lists, several in flight."""
+        params: dict[str, Any] = {"page_size": self.listing_page_size, "item_status": list(self.listing_statuses)}
+        if changed_since is not None:
+            params["update_time_from"] = int(changed_since.timestamp())
+            params["update_time_to"] = int(timezone.now().timestamp()) + 60
+
+        def fetch(offset: int):
+            reply = self._call("GET", "product/get_item_list", params={**params, "offset": offset})
             page = parse(doc.ItemList, self._response(reply), reply, "response")
             items = page.item or []
-            for batch in chunked([it.item_id for it in items], self.item_info_batch):
-                yield from self._listings_for(list(batch))
             if not page.has_next_page or not items:
-                return
+                return [it.item_id for it in items], None
             next_offset = page.next_offset if page.next_offset is not None else offset + len(items)
             if next_offset <= offset:
                 raise reply.malformed("field response.next_offset does not move forward")
-            offset = next_offset
+            return [it.item_id for it in items], next_offset
+
+        for item_ids in self.pages_ahead(fetch, 0):
+            yield from self._listings_of(list(chunked(item_ids, self.item_info_batch)))
 
     def read_listings(self, keys: Sequence[tuple[str, str]]) -> Iterator[ChannelListing]:
-        """By item id, 50 items a call (plus the model list of items with variants)."""
+        """By item id, 50 items a call (plus the model list of items with variants), several in flight."""
         wanted = set(keys)
-        for batch in chunked(list(dict.fromkeys(item for item, _ in keys)), self.item_info_batch):
-            for listing in self._listings_for(list(batch)):
-                if (listing.item_id, listing.variant_id) in wanted:
-                    yield listing
+        batches = list(chunked(list(dict.fromkeys(item for item, _ in keys)), self.item_info_batch))
+        for listing in self._listings_of(batches):
+            if (listing.item_id, listing.variant_id) in wanted:
+                yield listing
 
-    def _listings_for(self, item_ids: list[str]) -> Iterator[ChannelListing]:
-        reply = self._call("GET", "product/get_item_base_info", params={"item_id_list": ",".join(item_ids)})
-        info = parse(doc.BaseInfo, self._response(reply), reply, "response")
-        for item in info.item_list:
-            title, status = item.item_name or "", item.item_status or ""
-            if item.has_model:
-                yield from self._model_listings(item.item_id, title, status, item.update_time)
-            else:
+    def _listings_of(self, batches: Sequence[Sequence[str]]) -> Iterator[ChannelListing]:
+        """The listings of items asked for in batches of at most 50, in item order."""
+        if not batches:
+            return
+        self.locations()  # read once, here: the workers only use it
+        for _batch, items, _err in self.fan_out(self._base_info, batches):
+            models = {
+                item.item_id: listings
+                for item, listings, _err in self.fan_out(self._model_listings, [it for it in items if it.has_model])
+            }
+            for item in items:
+                if item.has_model:
+                    yield from models[item.item_id]
+                    continue
                 stock, per_location, held = self._stock(item.stock_info_v2)
                 yield ChannelListing(
-                    item_id=item.item_id, variant_id="", seller_sku=item.item_sku or "", stock=stock, title=title,
-                    status=status, updated_at=item.update_time, warehouse_stock=per_location, held=held,
+                    item_id=item.item_id, variant_id="", seller_sku=item.item_sku or "", stock=stock, title=item.item_name or "",
+                    status=item.item_status or "", updated_at=item.update_time, warehouse_stock=per_location, held=held,
                 )
 
-    def _model_listings(self, item_id: str, title: str, status: str, updated: datetime | None) -> Iterator[ChannelListing]:
+    def _base_info(self, item_ids: Sequence[str]) -> list:
+        reply = self._call("GET", "product/get_item_base_info", params={"item_id_list": ",".join(item_ids)})
+        return list(parse(doc.BaseInfo, self._response(reply), reply, "response").item_list)
+
+    def _model_listings(self, item) -> list[ChannelListing]:
+        return list(self._model_listings_for(item.item_id, item.item_name or "", item.item_status or "", item.update_time))
+
+    def _model_listings_for(self, item_id: str, title: str, status: str, updated: datetime | None) -> Iterator[ChannelListing]:
         reply = self._call("GET", "product/get_model_list", params={"item_id": int(item_id) if item_id.isdigit() else item_id})
         models = parse(doc.ModelList, self._response(reply), reply, "response")
         for model in models.model:

@@ -24,6 +24,7 @@ import hmac
 import secrets
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -141,8 +142,11 @@ class WooCommerceAdapter(Adapter):
     order_detail_batch = 50
     credential_names = ("consumer_key", "consumer_secret")
     secret_names = ("consumer_key", "consumer_secret")
+    #: WooCommerce core has no rate limit; hosts time out and answer 5xx under load. 10 per second
+    #: is our own assumed budget for a store's host (the sandbox enforces it when rate limits are on).
     rate_per_second = 10.0
-    rate_burst = 20
+    rate_burst = 5
+    max_in_flight = 4
     channel_wide_codes = AUTH_CODES
     per_page = 100
     batch_size = 100
@@ -198,21 +202,21 @@ class WooCommerceAdapter(Adapter):
         return len(rows) >= per_page
 
     def _pages(self, path: str, params: dict[str, Any]) -> Iterator[tuple[Reply | None, list, int | None]]:
-        page = 1
-        while True:
+        """(reply, rows, X-WP-Total) per page, read ahead; (None, [], -1) when the list shrank under the reader."""
+
+        def fetch(page: int):
             try:
                 reply = self._call("GET", path, params={**params, "page": page, "per_page": self.per_page})
             except ApiError as err:
                 if page > 1 and err.code == "rest_post_invalid_page_number":
-                    yield None, [], -1  # the list shrank while being read
-                    return
+                    return (None, [], -1), None  # the list shrank while being read
                 raise
             rows = self._list(reply)
             total = reply.headers.get("X-WP-Total")
-            yield reply, rows, int(total) if total and total.strip().isdigit() else None
-            if not rows or not self._has_next(reply, page, rows, self.per_page):
-                return
-            page += 1
+            following = page + 1 if rows and self._has_next(reply, page, rows, self.per_page) else None
+            return (reply, rows, int(total) if total and total.strip().isdigit() else None), following
+
+        return self.pages_ahead(fetch, 1)
 
     # -- orders ----------------------------------------------------------
     def list_order_states(self, time_slice: TimeSlice) -> Iterator[RemoteOrderState]:
@@ -243,20 +247,21 @@ class WooCommerceAdapter(Adapter):
             }
             first_total = read_to = None
             shifted = False
-            for reply, rows, total in self._pages("/orders", params):
-                if total == -1 or (first_total is not None and total is not None and total != first_total):
-                    shifted = True
-                    break
-                first_total = total if first_total is None else first_total
-                for i, raw in enumerate(rows):
-                    header = parse(OrderHeader, raw, reply, f"orders[{i}]")
-                    updated = header.date_modified_gmt
-                    read_to = updated if read_to is None else max(read_to, updated)
-                    if header.id in seen or updated < time_slice.start:
-                        continue
-                    seen.add(header.id)
-                    self.listed_keep(header.id, (reply, raw, f"orders[{i}]"))  # the list carries full orders
-                    yield RemoteOrderState(header.id, header.status, updated)
+            with closing(self._pages("/orders", params)) as pages:
+                for reply, rows, total in pages:
+                    if total == -1 or (first_total is not None and total is not None and total != first_total):
+                        shifted = True
+                        break
+                    first_total = total if first_total is None else first_total
+                    for i, raw in enumerate(rows):
+                        header = parse(OrderHeader, raw, reply, f"orders[{i}]")
+                        updated = header.date_modified_gmt
+                        read_to = updated if read_to is None else max(read_to, updated)
+                        if header.id in seen or updated < time_slice.start:
+                            continue
+                        seen.add(header.id)
+                        self.listed_keep(header.id, (reply, raw, f"orders[{i}]"))  # the list carries full orders
+                        yield RemoteOrderState(header.id, header.status, updated)
             if not shifted:
                 return
             restart = read_to - timedelta(seconds=1) if read_to is not None else after
@@ -288,18 +293,24 @@ class WooCommerceAdapter(Adapter):
             except ValidationError as exc:
                 yield OrderProblem(order_id, f"{describe(exc, where)} (order {order_id})")
         wanted = [oid for oid in missing if oid.isdigit()]
-        for batch in chunked(wanted, self.order_detail_batch):
-            returned: set[str] = set()
-            for extra in ORDER_LISTS:
-                ask = [oid for oid in batch if oid not in returned]
-                if not ask:
-                    break
-                for reply, rows, _total in self._pages("/orders", {"include": ",".join(ask), "status": extra.get("status", "any")}):
-                    for ident, order, problem in parse_each(Order, rows, reply, "orders", id_field="id"):
-                        if not ident or ident in returned:
-                            continue
-                        returned.add(ident)
-                        yield self._result(ident, order, problem)
+        for _batch, found, _err in self.fan_out(self._include_batch, chunked(wanted, self.order_detail_batch)):
+            yield from found
+
+    def _include_batch(self, batch: Sequence[str]) -> list[ChannelOrder | OrderProblem]:
+        """One batch by `include=` (status `any`, then the bin for those not returned); in a worker."""
+        returned: set[str] = set()
+        found: list[ChannelOrder | OrderProblem] = []
+        for extra in ORDER_LISTS:
+            ask = [oid for oid in batch if oid not in returned]
+            if not ask:
+                break
+            for reply, rows, _total in self._pages("/orders", {"include": ",".join(ask), "status": extra.get("status", "any")}):
+                for ident, order, problem in parse_each(Order, rows, reply, "orders", id_field="id"):
+                    if not ident or ident in returned:
+                        continue
+                    returned.add(ident)
+                    found.append(self._result(ident, order, problem))
+        return found
 
     def _result(self, order_id: str, order: Order | None, problem: str) -> ChannelOrder | OrderProblem:
         return self._order(order) if order is not None else OrderProblem(order_id, problem)
@@ -340,8 +351,9 @@ class WooCommerceAdapter(Adapter):
         """By product id (`include=`, 100 a page), plus the variations of variable products."""
         wanted = set(keys)
         ids = [item for item in dict.fromkeys(item for item, _ in keys) if item.isdigit()]
-        for batch in chunked(ids, self.per_page):
-            for listing in self._product_listings({"include": ",".join(batch)}):
+        batches = chunked(ids, self.per_page)
+        for _batch, listings, _err in self.fan_out(lambda batch: list(self._product_listings({"include": ",".join(batch)})), batches):
+            for listing in listings:
                 if (listing.item_id, listing.variant_id) in wanted:
                     yield listing
 

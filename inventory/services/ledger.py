@@ -8,9 +8,10 @@ changes so a page of orders costs a handful of queries, not one per line.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections, router, transaction
 from django.utils import timezone
@@ -54,69 +55,289 @@ def stock_levels_lock(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Stoc
     return levels
 
 
+MOVEMENT_COLUMNS = ("sku_id", "location_id", "on_hand_change", "allocated_change", "reason", "reference", "ref_type", "ref_id",
+                    "ref_seq", "note", "created_by_id", "created_at")
+
+
 def ledger_post(changes: Sequence[StockChange]) -> list[StockMovement]:
-    """Post movements and move the stock levels by the same amounts, atomically."""
+    """Post movements and move the stock levels by the same amounts, atomically; returns the movements (with ids)."""
     changes = [c for c in changes if c.on_hand_change or c.allocated_change]
     if not changes:
         return []
     with transaction.atomic():
-        levels = stock_levels_lock({(c.sku_id, c.location_id) for c in changes})
-        totals: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
-        for c in changes:
-            t = totals[(c.sku_id, c.location_id)]
-            t[0] += c.on_hand_change
-            t[1] += c.allocated_change
-        touched = []
-        for key, (on_hand, allocated) in totals.items():
-            level = levels[key]
-            level.on_hand += on_hand
-            level.allocated += allocated
-            touched.append(level)
-        movements = StockMovement.objects.bulk_create(
-            [
-                StockMovement(
-                    sku_id=c.sku_id,
-                    location_id=c.location_id,
-                    on_hand_change=c.on_hand_change,
-                    allocated_change=c.allocated_change,
-                    reason=c.reason,
-                    reference=c.reference[:200],
-                    ref_type=c.ref_type,
-                    ref_id=c.ref_id,
-                    ref_seq=c.ref_seq,
-                    note=c.note[:300],
-                    created_by_id=c.user_id,
-                )
-                for c in changes
-            ]
-        )
-        _levels_save(touched)
-    return movements
-
-
-def _levels_save(levels: list[StockLevel]) -> None:
-    """Write locked stock levels with one UPDATE … FROM (VALUES …) per 500 rows.
-
-    Django's bulk_update builds a CASE WHEN per row and field; for the hundred
-    or so SKUs a page of orders touches, that cost more than the rest of the
-    order import together. PostgreSQL and SQLite (3.33+) both name VALUES
-    columns column1, column2, …
-    """
-    db = connections[router.db_for_write(StockLevel)]
-    if db.vendor not in ("postgresql", "sqlite"):
-        StockLevel.objects.bulk_update(levels, ["on_hand", "allocated", "updated_at"])
-        return
-    table = db.ops.quote_name(StockLevel._meta.db_table)
-    now = db.ops.adapt_datetimefield_value(timezone.now())
-    with db.cursor() as cursor:
-        for start in range(0, len(levels), 500):
-            batch = levels[start:start + 500]
-            values = ", ".join(["(%s, %s, %s)"] * len(batch))
-            cursor.execute(
-                f"UPDATE {table} SET on_hand = v.column2, allocated = v.column3, updated_at = %s "  # noqa: S608 (no user input)
-                f"FROM (VALUES {values}) AS v WHERE {table}.id = v.column1",
-                [now, *(x for level in batch for x in (level.pk, level.on_hand, level.allocated))],
+        _levels_move(changes)
+        return StockMovement.objects.bulk_create([
+            StockMovement(
+                sku_id=c.sku_id, location_id=c.location_id, on_hand_change=c.on_hand_change, allocated_change=c.allocated_change,
+                reason=c.reason, reference=c.reference[:200], ref_type=c.ref_type, ref_id=c.ref_id, ref_seq=c.ref_seq,
+                note=c.note[:300], created_by_id=c.user_id,
             )
+            for c in changes
+        ])
+
+
+def ledger_post_many(changes: Sequence[StockChange]) -> int:
+    """ledger_post for the many changes of an import: the same rows and levels, written without model objects; returns the count.
+
+    The movements go in with one multi-row INSERT per few thousand rows
+    (nothing is read back), the levels with one upsert. Inside an import's
+    transaction it joins that transaction (no savepoint of its own).
+    """
+    changes = [c for c in changes if c.on_hand_change or c.allocated_change]
+    if not changes:
+        return 0
+    now = timezone.now()
+    with transaction.atomic(savepoint=False):
+        _levels_move(changes, now)
+        rows_insert(StockMovement, MOVEMENT_COLUMNS, [
+            (c.sku_id, c.location_id, c.on_hand_change, c.allocated_change, c.reason, c.reference[:200], c.ref_type, c.ref_id,
+             c.ref_seq, c.note[:300], c.user_id, now)
+            for c in changes
+        ])
+    return len(changes)
+
+
+def _levels_move(changes: Sequence[StockChange], now=None) -> None:
+    """Move the levels the changes touch by the changes' sums: one UPDATE … FROM (VALUES …) RETURNING per 1,000 levels.
+
+    The UPDATE adds the sums in the database, locking each row as it goes (in
+    key order, so two imports cannot deadlock on each other) and checking the
+    same constraints; the levels it did not find are created (empty, a
+    concurrent creator is let be) and moved by a second UPDATE. PostgreSQL and
+    SQLite (3.35+) both have UPDATE … FROM … RETURNING; elsewhere the levels
+    are locked, read and written through the ORM.
+    """
+    totals: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
+    for c in changes:
+        t = totals[(c.sku_id, c.location_id)]
+        t[0] += c.on_hand_change
+        t[1] += c.allocated_change
+    now = now or timezone.now()
+    db = _db(StockLevel)
+    if not fast_sql(db):
+        levels = stock_levels_lock(set(totals))
+        for key, (on_hand, allocated) in totals.items():
+            levels[key].on_hand += on_hand
+            levels[key].allocated += allocated
+        StockLevel.objects.bulk_update(list(levels.values()), ["on_hand", "allocated", "updated_at"])
+        return
+    rows = [(s, loc, on_hand, allocated) for (s, loc), (on_hand, allocated) in sorted(totals.items())]
+    found = _levels_add(db, rows, now)
+    missing = [row for row in rows if (row[0], row[1]) not in found]
+    if missing:
+        StockLevel.objects.bulk_create([StockLevel(sku_id=s, location_id=loc) for s, loc, _, _ in missing], ignore_conflicts=True)
+        _levels_add(db, missing, now)
+
+
+def _levels_add(db, rows: list[tuple[int, int, int, int]], now) -> set[tuple[int, int]]:
+    """Add (sku, location, on hand change, allocated change) to existing levels; returns the (sku, location) pairs found."""
+    table = db.ops.quote_name(StockLevel._meta.db_table)
+    f = StockLevel._meta.get_field
+    found = set()
+    with bulk_cursor(db) as cursor:
+        for batch in value_batches(db, rows, 4):
+            source, params = values_source(db, [f("sku"), f("location"), f("on_hand"), f("allocated")], batch)
+            cursor.execute(
+                f"UPDATE {table} SET on_hand = {table}.on_hand + v.column3, allocated = {table}.allocated + v.column4, "  # noqa: S608
+                f"updated_at = %s FROM ({source}) AS v "
+                f"WHERE {table}.sku_id = v.column1 AND {table}.location_id = v.column2 RETURNING {table}.sku_id, {table}.location_id",
+                [datetime_adapter(db)(now), *params],
+            )
+            found.update(cursor.fetchall())
+    return found
+
+
+# -- rows written without model objects ------------------------------------------------------------
+# An import writes thousands of rows a minute; building a model object per row and letting the ORM
+# compile each value costs several times what the database takes to store them. These write plain
+# tuples, adapting only the values the driver cannot take as they are (date-times on SQLite), and
+# raise the same IntegrityError a constraint violation raises through the ORM.
+
+
+def _db(model):
+    return connections[router.db_for_write(model)]
+
+
+def fast_sql(db) -> bool:
+    """Whether `db` has what these writers use: UPDATE … FROM, RETURNING, INSERT … ON CONFLICT (PostgreSQL, SQLite 3.35+)."""
+    if db.vendor == "postgresql":
+        return True
+    return db.vendor == "sqlite" and db.Database.sqlite_version_info >= (3, 35)
+
+
+def bulk_cursor(db):
+    """A cursor for the big statements below: through Django's wrappers (query counting, error translation) as any other.
+
+    On PostgreSQL it binds parameters on the server: Django's default cursor
+    quotes each parameter into the SQL text in Python, which for the ten
+    thousand parameters of a thousand-row INSERT costs more than the insert.
+    """
+    if db.vendor != "postgresql":
+        return db.cursor()
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    with db.wrap_database_errors:
+        return db._prepare_cursor(ServerBindingCursor(db.connection))
+
+
+def _max_params(db) -> int:
+    if db.vendor == "sqlite":
+        import sqlite3
+
+        db.ensure_connection()
+        try:
+            return db.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        except (AttributeError, sqlite3.Error):  # Python < 3.11
+            return 999
+    return 30_000
+
+
+def value_batches(db, rows: Sequence, width: int) -> Iterator[Sequence]:
+    """Split rows for multi-row VALUES statements of `width` parameters a row (at most 1,000 rows a statement).
+
+    On SQLite the sizes are powers of two: Python's sqlite3 keeps the last
+    128 statements compiled, and a compiled thousand-row INSERT is large, so
+    a statement per distinct size would make memory grow with the run.
+    """
+    cap = max(1, min(1000, (_max_params(db) - 2) // width))
+    start = 0
+    while start < len(rows):
+        size = min(cap, len(rows) - start)
+        if db.vendor == "sqlite":
+            size = 1 << (size.bit_length() - 1)
+        yield rows[start:start + size]
+        start += size
+
+
+def _adapters(model, fields: Sequence[str], db) -> list:
+    """Per field: None (the driver takes the value as it is) or a function adapting one value."""
+    out = []
+    for name in fields:
+        field = model._meta.get_field(name)
+        kind = field.get_internal_type()
+        if kind == "DateTimeField":
+            out.append(datetime_adapter(db))
+        elif kind == "JSONField":
+            out.append(lambda v, f=field: f.get_db_prep_save(v, db))
+        else:
+            out.append(None)
+    return out
+
+
+def datetime_adapter(db):
+    """The database's adapt_datetimefield_value; on SQLite without its per-call settings lookups (naive in the connection's zone, as text)."""
+    if db.vendor != "sqlite" or not settings.USE_TZ:
+        return db.ops.adapt_datetimefield_value
+    zone = db.timezone
+
+    def adapt(value):
+        if value.tzinfo is not None:
+            value = value.astimezone(zone).replace(tzinfo=None)
+        return str(value)
+
+    return adapt
+
+
+def _adapt(rows: Sequence[Sequence], adapters: list) -> list[tuple]:
+    if not any(adapters):
+        return [tuple(r) for r in rows]
+    pairs = [(i, a) for i, a in enumerate(adapters) if a]
+    out = []
+    for r in rows:
+        r = list(r)
+        for i, a in pairs:
+            if r[i] is not None:
+                r[i] = a(r[i])
+        out.append(tuple(r))
+    return out
+
+
+def values_source(db, fields, batch: Sequence[Sequence]) -> tuple[str, list]:
+    """A batch of rows as a table the SQL can read (columns column1, column2, …): (SQL, parameters).
+
+    SQLite: VALUES (…), (…). PostgreSQL: unnest() of one typed array per
+    column, so the statement's text and its parameters stay the same size
+    whatever the number of rows (psycopg parses a statement's placeholders in
+    Python, which for ten thousand of them costs more than the insert).
+    """
+    if db.vendor == "postgresql":
+        arrays = ", ".join(f"%s::{f.db_type(db)}[]" for f in fields)
+        names = ", ".join(f"column{n}" for n in range(1, len(fields) + 1))
+        return f"SELECT * FROM unnest({arrays}) AS v({names})", [list(column) for column in zip(*batch, strict=True)]  # noqa: S608
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    return "VALUES " + ", ".join([one] * len(batch)), [x for row in batch for x in row]
+
+
+def rows_insert(model, fields: Sequence[str], rows: Sequence[Sequence], *, returning: Sequence[str] = (),
+                ignore_conflicts: bool = False) -> list[tuple]:
+    """INSERT plain rows (values in `fields` order, by attribute name) with few statements.
+
+    With `returning`, each statement inserts up to 1,000 rows and returns the
+    `returning` columns of each (match them by a key, not by position);
+    without, one executemany. `ignore_conflicts` skips rows a unique
+    constraint refuses.
+    """
+    if not rows:
+        return []
+    db = _db(model)
+    if not fast_sql(db):
+        objs = model.objects.bulk_create([model(**dict(zip(fields, row, strict=True))) for row in rows], ignore_conflicts=ignore_conflicts)
+        return [tuple(getattr(o, f) for f in returning) for o in objs] if returning else []
+    qn = db.ops.quote_name
+    opts = model._meta
+    fields_ = [opts.get_field(f) for f in fields]
+    columns = ", ".join(qn(f.column) for f in fields_)
+    table = qn(opts.db_table)
+    conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    values = _adapt(rows, _adapters(model, fields, db))
+    out: list[tuple] = []
+    with bulk_cursor(db) as cursor:
+        if not returning:
+            one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES {one}{conflict}", values)  # noqa: S608 (no user input)
+            return out
+        back = ", ".join(qn(opts.get_field(f).column) for f in returning)
+        for batch in value_batches(db, values, len(fields)):
+            source, params = values_source(db, fields_, batch)
+            cursor.execute(f"INSERT INTO {table} ({columns}) {source}{conflict} RETURNING {back}", params)
+            out.extend(cursor.fetchall())
+    return out
+
+
+def rows_update(model, fields: Sequence[str], rows: Sequence[Sequence], *, also: dict | None = None) -> bool:
+    """UPDATE rows by primary key from plain tuples (pk, *values in `fields` order), one UPDATE … FROM per 1,000 rows.
+
+    `also` sets the same value on every row (e.g. a timestamp). Returns False,
+    writing nothing, on a database without UPDATE … FROM (the caller falls back
+    to the ORM).
+    """
+    db = _db(model)
+    if not fast_sql(db):
+        return False
+    if not rows:
+        return True
+    qn = db.ops.quote_name
+    opts = model._meta
+    table = qn(opts.db_table)
+    fields_ = [opts.pk, *(opts.get_field(f) for f in fields)]
+    sets = [f"{qn(f.column)} = v.column{n}" for n, f in enumerate(fields_[1:], start=2)]
+    extra = []
+    for name, v in (also or {}).items():
+        f = opts.get_field(name)
+        sets.append(f"{qn(f.column)} = %s")
+        extra.append(f.get_db_prep_save(v, db))
+    values = _adapt(rows, [None, *_adapters(model, fields, db)])
+    with bulk_cursor(db) as cursor:
+        for batch in value_batches(db, values, len(fields) + 2):
+            source, params = values_source(db, fields_, batch)
+            cursor.execute(
+                f"UPDATE {table} SET {', '.join(sets)} FROM ({source}) AS v "  # noqa: S608 (no user input)
+                f"WHERE {table}.{qn(opts.pk.column)} = v.column1",
+                [*extra, *params],
+            )
+    return True
 
 
 def stock_adjust(*, sku: Sku, location: Location, change: int, user=None, note: str = "") -> StockMovement:

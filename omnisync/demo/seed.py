@@ -13,7 +13,8 @@ warehouses from the marketplace"; TikTok sells a combined listing (a bundle of
 two SKUs) and has an order with one line cancelled on its own; Lazada holds
 units for unpaid and pending orders and a campaign locks some of one SKU; a
 WooCommerce order sits in a plugin's status (`awaiting-shipment`) that no map
-knows, counted as "unknown status" until staff map it.
+knows, counted as "unknown status" until staff map it; the Shopify store is
+reached through the GraphQL Admin API, its stock pushed with compare-and-set.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ from inventory.services.warehouses import warehouse_links_load
 from omnisync.demo.catalogue import BUNDLES, branch_stock, demo_skus
 from omnisync.demo.server import local_server
 
-CHANNEL_NAMES = {"shopee": "Shopee Toko Jaya", "tiktok": "Tokopedia & TikTok Shop", "lazada": "Lazada Toko Jaya", "woocommerce": "tokojaya.id (WooCommerce)"}
+CHANNEL_NAMES = {"shopee": "Shopee Toko Jaya", "tiktok": "Tokopedia & TikTok Shop", "lazada": "Lazada Toko Jaya", "woocommerce": "tokojaya.id (WooCommerce)",
+                 "shopify": "Toko Jaya (Shopify)"}
 NOT_IN_POS = [{"code": f"BUNDLE-{i:02d}", "name": f"Paket Hemat {i}", "stock": 10} for i in range(1, 5)]
 #: The rehearsal after the first sync: its seed keeps the demo the same on every machine.
 SALE_SEED = 1111

@@ -32,13 +32,40 @@ class SearchFilter(filters.CharFilter):
 
 
 def search(qs, value, fields: tuple[str, ...]):
+    """Rows where any of ``fields`` contains ``value`` (case-insensitive): ``icontains``, which the trigram
+    indexes serve on PostgreSQL (orders/0005, inventory/0003 migrations).
+
+    A field across a relation (``sku__code``) is looked up in its own table: the rows are then ``id IN (the
+    rows matching their own fields UNION the rows whose sku_id is IN (the SKUs matching))``, each part served
+    by its own index; one OR mixing two tables' columns could use no index and would test every joined row.
+    """
     value = (value or "").strip()
     if not value:
         return qs
+    local = [name for name in fields if "__" not in name]
+    related: dict[str, list[str]] = {}
+    for name in fields:
+        if "__" in name:
+            relation, rest = name.split("__", 1)
+            related.setdefault(relation, []).append(rest)
+    if not related:
+        return qs.filter(_any_contains(local, value))
+    model = qs.model
+    manager = model._default_manager
+    parts = [manager.filter(_any_contains(local, value)).order_by().values("pk")] if local else []
+    for relation, names in related.items():
+        target = model._meta.get_field(relation).related_model
+        parts.append(manager.filter(**{f"{relation}__in": search(target._default_manager.all(), value, tuple(names)).order_by().values("pk")})
+                     .order_by().values("pk"))
+    matching = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+    return qs.filter(pk__in=matching)
+
+
+def _any_contains(fields, value) -> Q:
     q = Q()
     for name in fields:
         q |= Q(**{f"{name}__icontains": value})
-    return qs.filter(q)
+    return q
 
 
 class SelectorArgMixin:

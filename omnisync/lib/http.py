@@ -16,6 +16,7 @@ from __future__ import annotations
 import json as jsonlib
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -164,6 +165,16 @@ class ApiSession:
     `requests_made` counts every attempt sent, retries included, because that
     is what the platform's rate limit and the run's record care about.
     `sleep` is injectable so tests do not wait for real.
+
+    Thread-safe: adapters keep several requests in flight from a small thread
+    pool, all through this one session and its one rate limiter (the limiters
+    in `ratelimit` are thread-safe). `requests.Session` is not documented as
+    thread-safe (its cookie jar and adapter mounting are shared state), so
+    each request borrows a `requests.Session` that no other thread is using
+    from a small pool and gives it back when the answer is read: connections
+    are still reused, no two threads share one session at a time. A session
+    passed in by the caller (tests script their transport on it) is used by
+    every thread, as given. Counters are updated under a lock.
     """
 
     def __init__(
@@ -189,13 +200,66 @@ class ApiSession:
         self.max_retry_after = max_retry_after
         self.sleep = sleep
         self.rng = rng
-        self.http = session or requests.Session()
+        self._shared = session is not None
+        self.http = session or self._new_http()
         self.http.headers["User-Agent"] = "omnisync/0.1"
+        self._lock = threading.Lock()
+        self._idle: list[requests.Session] = [self.http]
+        self._opened: list[requests.Session] = [self.http]
         self.requests_made = 0
         self.retries_made = 0
+        #: The fastest round trip seen, in seconds, and how many were seen: the platform's latency,
+        #: which no answer beats (a busy server or a big page only ever make answers slower).
+        self.round_trip: float | None = None
+        self.round_trips = 0
+
+    #: When even the fastest answer takes this long (seconds), keeping several requests in flight is
+    #: worth its threads: a marketplace's answers (100-300 ms) always, a local sandbox's (a few ms) not.
+    CONCURRENT_ABOVE = 0.1
+    #: Answers seen before deciding.
+    CONCURRENT_AFTER = 3
+
+    @property
+    def answers_slowly(self) -> bool:
+        return self.round_trips >= self.CONCURRENT_AFTER and (self.round_trip or 0) >= self.CONCURRENT_ABOVE
+
+    def _note_round_trip(self, seconds: float) -> None:
+        with self._lock:
+            self.round_trips += 1
+            self.round_trip = seconds if self.round_trip is None else min(self.round_trip, seconds)
+
+    @staticmethod
+    def _new_http() -> requests.Session:
+        http = requests.Session()
+        http.headers["User-Agent"] = "omnisync/0.1"
+        return http
+
+    def _borrow(self) -> requests.Session:
+        """A `requests.Session` for this attempt: the caller's own, else one no other thread is using."""
+        if self._shared:
+            return self.http
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+            http = self._new_http()
+            self._opened.append(http)
+            return http
+
+    def _give_back(self, http: requests.Session) -> None:
+        if not self._shared:
+            with self._lock:
+                self._idle.append(http)
+
+    def count(self, requests: int = 0, retries: int = 0) -> None:
+        with self._lock:
+            self.requests_made += requests
+            self.retries_made += retries
 
     def close(self) -> None:
-        self.http.close()
+        with self._lock:
+            opened, self._opened, self._idle = self._opened, [self.http], [self.http]
+        for http in opened:
+            http.close()
 
     def __enter__(self) -> ApiSession:
         return self
@@ -251,7 +315,7 @@ class ApiSession:
                 delay = self._backoff(attempt, err.retry_after)
                 logger.info("%s %s %s: %s; retrying in %.2fs", self.platform, out.method, path, err.code or err.http_status, delay)
                 attempt += 1
-                self.retries_made += 1
+                self.count(retries=1)
                 self.sleep(delay)
 
     def get(self, url: str, **kwargs) -> Reply:
@@ -283,10 +347,11 @@ class ApiSession:
         return delay
 
     def _attempt(self, out: Outgoing, check: Callable[[Reply], None] | None, expect_json: bool) -> Reply:
-        self.requests_made += 1
+        self.count(requests=1)
         started = time.monotonic()
+        http = self._borrow()
         try:
-            response = self.http.request(
+            response = http.request(
                 out.method,
                 out.url,
                 params=out.params or None,
@@ -321,6 +386,9 @@ class ApiSession:
                 code="request",
                 path=out.path,
             ) from None
+        finally:
+            self._give_back(http)
+        self._note_round_trip(time.monotonic() - started)
         logger.debug("%s %s %s -> %s in %.3fs", self.platform, out.method, out.path, response.status_code, time.monotonic() - started)
 
         data = None

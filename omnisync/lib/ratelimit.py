@@ -21,7 +21,7 @@ from django.conf import settings
 
 
 class LocalTokenBucket:
-    """A token bucket shared by the threads of one process."""
+    """A token bucket shared by the threads of one process (reserve() holds a lock; the wait is outside it)."""
 
     def __init__(
         self,
@@ -115,13 +115,15 @@ _redis_clients: dict[str, object] = {}
 
 
 def redis_client(url: str):
-    client = _redis_clients.get(url)
-    if client is None:
-        import redis
+    """One client per URL per process; redis-py clients are thread-safe (a connection pool each)."""
+    with _local_lock:
+        client = _redis_clients.get(url)
+        if client is None:
+            import redis
 
-        client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
-        _redis_clients[url] = client
-    return client
+            client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+            _redis_clients[url] = client
+        return client
 
 
 def token_bucket(key: str, rate: float, burst: int, *, redis_url: str | None = ..., sleep: Callable[[float], None] = time.sleep):

@@ -8,16 +8,17 @@ and a line's stock effect is changed by posting only the difference.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models.functions import Upper
 from django.utils import timezone
 
 from channels_app.adapters.types import ChannelOrder
 from inventory.models import Listing, Sku
-from inventory.services.ledger import StockChange, ledger_post
+from inventory.services.ledger import StockChange, bulk_cursor, ledger_post, ledger_post_many, rows_insert, rows_update
 from orders.effects import Effect, line_effect, movement_reason
 from orders.models import CanonicalStatus, Order, OrderLine, RemoteOrder
 from orders.overrides import channel_overrides
@@ -81,43 +82,57 @@ def _prepare(channel, orders: Sequence[ChannelOrder], result: ImportResult) -> d
     return prepared
 
 
-def orders_import(channel, orders: Sequence[ChannelOrder], *, attempts: int = 3) -> ImportResult:
-    """Import one batch; a concurrent importer that wins a race makes us re-read and retry."""
+def orders_import(channel, orders: Sequence[ChannelOrder], *, attempts: int = 3,
+                  listed: Mapping[str, tuple[str, datetime]] | None = None) -> ImportResult:
+    """Import one batch; a concurrent importer that wins a race makes us re-read and retry.
+
+    `listed` is what the caller recorded as the channel's word on these orders
+    a moment ago ({id: (raw status, update time)}, see `remote_orders_record`):
+    an order whose details say the same is not written to RemoteOrder again.
+    """
     for attempt in range(attempts):
         try:
             with transaction.atomic():
-                return _import_batch(channel, orders)
+                return _import_batch(channel, orders, listed or {})
         except IntegrityError:
             if attempt == attempts - 1:
                 raise
     raise AssertionError("unreachable")
 
 
-def _import_batch(channel, orders: Sequence[ChannelOrder]) -> ImportResult:
+ORDER_COLUMNS = ("channel_id", "external_id", "status", "raw_status", "channel_created_at", "channel_updated_at", "total", "currency",
+                 "buyer_name", "imported_at", "updated_at")
+LINE_COLUMNS = ("order_id", "line_key", "seller_sku", "external_item_id", "external_variant_id", "sku_id", "quantity", "unit_price",
+                "status", "raw_status", "status_updated_at", "applied_allocated", "applied_deducted", "applied_location_id",
+                "effect_version")
+LINE_UPDATE = ("status", "raw_status", "status_updated_at", "sku_id", "applied_allocated", "applied_deducted", "applied_location_id",
+               "effect_version")
+
+
+def _import_batch(channel, orders: Sequence[ChannelOrder], listed: Mapping[str, tuple[str, datetime]]) -> ImportResult:
+    """One batch in a bounded number of statements.
+
+    New orders and lines (the common case) are written as plain rows, their
+    stock effects computed before the insert; only orders already in the POS
+    are read as objects and compared.
+    """
     result = ImportResult()
     prepared = _prepare(channel, orders, result)
     if not prepared:
         return result
     now = timezone.now()
     ids = list(prepared)
-    existing = {o.external_id: o for o in Order.objects.select_for_update().filter(channel=channel, external_id__in=ids)}
+    existing, lines = _existing_locked(channel, ids)
+    order_pks = {oid: o.pk for oid, o in existing.items()}
 
     new_orders = [
-        Order(
-            channel=channel, external_id=p.order.external_id, status=p.status, raw_status=p.order.raw_status[:64],
-            channel_created_at=p.order.created_at, channel_updated_at=p.order.updated_at,
-            total=max(p.order.total, 0), currency=(p.order.currency or channel.currency)[:3],
-            buyer_name=p.order.buyer_name[:200], imported_at=now,
-        )
+        (channel.pk, oid, p.status, p.order.raw_status[:64], p.order.created_at, p.order.updated_at, max(p.order.total, 0),
+         (p.order.currency or channel.currency)[:3], p.order.buyer_name[:200], now, now)
         for oid, p in prepared.items() if oid not in existing
     ]
     if new_orders:
-        Order.objects.bulk_create(new_orders)
-        if any(o.pk is None for o in new_orders):
-            refetched = Order.objects.filter(channel=channel, external_id__in=[o.external_id for o in new_orders])
-            new_orders = list(refetched)
-        result.created = [o.external_id for o in new_orders]
-    orders_by_id = {**existing, **{o.external_id: o for o in new_orders}}
+        order_pks.update((oid, pk) for pk, oid in rows_insert(Order, ORDER_COLUMNS, new_orders, returning=("id", "external_id")))
+        result.created = [row[1] for row in new_orders]
 
     changed_orders = []
     for oid, order in existing.items():
@@ -133,42 +148,55 @@ def _import_batch(channel, orders: Sequence[ChannelOrder]) -> ImportResult:
             result.unchanged.append(oid)
 
     sku_ids = _resolve_skus(channel, [ln for p in prepared.values() for ln in p.order.lines])
-    order_pks = [o.pk for o in orders_by_id.values()]
-    lines = {(ln.order_id, ln.line_key): ln for ln in OrderLine.objects.select_for_update().filter(order_id__in=order_pks)}
 
-    new_lines = []
-    new_effects: list[tuple[tuple[int, str], StockChange]] = []
+    # Lines the POS lacks: inserted with their stock effect already recorded (no UPDATE afterwards).
+    new_lines: list[tuple] = []
+    new_effects: dict[tuple[int, str], tuple] = {}
+    new_keys: dict[tuple[int, str], int | None] = {}  # key -> SKU
     for oid, p in prepared.items():
-        order = orders_by_id[oid]
+        opk = order_pks[oid]
         for ln, (status, raw) in zip(p.order.lines, p.line_statuses, strict=True):
-            if (order.pk, ln.line_key) in lines:
+            key = (opk, ln.line_key)
+            if key in lines or key in new_keys:
                 continue
-            row = OrderLine(
-                order=order, line_key=ln.line_key[:200], seller_sku=ln.seller_sku[:100], external_item_id=ln.item_id[:64],
-                external_variant_id=ln.variant_id[:64], sku_id=sku_ids.get(_line_ref(ln)), quantity=ln.quantity,
-                unit_price=max(ln.unit_price, 0), status=status, raw_status=(raw or "")[:64],
-                status_updated_at=p.order.updated_at,
-            )
-            # A new line is inserted with its effect already recorded, so it needs no UPDATE afterwards.
-            change = _effect_change(channel, order, row) if row.sku_id else None
-            if change:
-                new_effects.append(((order.pk, ln.line_key), change))
-            new_lines.append(row)
-            lines[(order.pk, ln.line_key)] = row
+            sku_id = sku_ids.get(_line_ref(ln))
+            new_keys[key] = sku_id
+            allocated = deducted = version = 0
+            location_id = None
+            if sku_id:
+                target = line_effect(status, ln.quantity, count_unpaid=channel.count_unpaid, restock_returns=channel.restock_returns)
+                if target.allocated or target.deducted:
+                    allocated, deducted, location_id, version = target.allocated, target.deducted, channel.location_id, 1
+                    new_effects[(opk, ln.line_key[:200])] = (
+                        sku_id, location_id, -deducted, allocated, movement_reason(status, allocated, -deducted),
+                        f"{channel.name} order {oid}",
+                    )
+            new_lines.append((
+                opk, ln.line_key[:200], ln.seller_sku[:100], ln.item_id[:64], ln.variant_id[:64], sku_id, ln.quantity,
+                max(ln.unit_price, 0), status, (raw or "")[:64], p.order.updated_at, allocated, deducted, location_id, version,
+            ))
+    changes: list[StockChange] = []
     if new_lines:
-        OrderLine.objects.bulk_create(new_lines)
-        if any(ln.pk is None for ln in new_lines):
-            lines = {(ln.order_id, ln.line_key): ln for ln in OrderLine.objects.select_for_update().filter(order_id__in=order_pks)}
-    new_keys = {(ln.order_id, ln.line_key) for ln in new_lines}
+        returned = rows_insert(OrderLine, LINE_COLUMNS, new_lines, returning=("id", "order_id", "line_key"))
+        line_pks = {(order_id, line_key): pk for pk, order_id, line_key in returned}
+        changes = [
+            StockChange(sku_id=e[0], location_id=e[1], on_hand_change=e[2], allocated_change=e[3], reason=e[4], reference=e[5],
+                        ref_type=REF_TYPE, ref_id=line_pks[key], ref_seq=1)
+            for key, e in new_effects.items()
+        ]
 
-    changes: list[StockChange] = [replace(change, ref_id=lines[key].pk) for key, change in new_effects]
     touched_lines = []
     for oid, p in prepared.items():
-        order = orders_by_id[oid]
+        opk = order_pks[oid]
         for ln, (status, raw) in zip(p.order.lines, p.line_statuses, strict=True):
-            row = lines[(order.pk, ln.line_key)]
+            key = (opk, ln.line_key)
+            if key in new_keys:
+                if new_keys[key] is None:
+                    result.issues.append(_sku_issue(oid, ln))
+                continue
+            row = lines[key]
             dirty = False
-            if (order.pk, ln.line_key) not in new_keys and is_newer(p.order.updated_at, status, row.status_updated_at, row.status):
+            if is_newer(p.order.updated_at, status, row.status_updated_at, row.status):
                 row.status, row.raw_status, row.status_updated_at = status, (raw or "")[:64], p.order.updated_at
                 dirty = True
             if row.sku_id is None:
@@ -176,27 +204,103 @@ def _import_batch(channel, orders: Sequence[ChannelOrder]) -> ImportResult:
                 if resolved:
                     row.sku_id, dirty = resolved, True
                 else:
-                    result.issues.append(
-                        (oid, "sku_not_in_pos", f"SKU {ln.seller_sku or '(empty)'} is not in the POS (order {oid}); the order is imported without its stock effect")
-                    )
+                    result.issues.append(_sku_issue(oid, ln))
             if row.sku_id:
-                change = _effect_change(channel, order, row)
+                change = _effect_change(channel, existing[oid], row)
                 if change:
                     changes.append(change)
                     dirty = True
             if dirty:
                 touched_lines.append(row)
 
-    result.movements = len(ledger_post(changes))
+    result.movements = ledger_post_many(changes)
     if touched_lines:
-        OrderLine.objects.bulk_update(
-            touched_lines,
-            ["status", "raw_status", "status_updated_at", "sku", "applied_allocated", "applied_deducted", "applied_location", "effect_version"],
-        )
+        rows = [(ln.pk, *(getattr(ln, f) for f in LINE_UPDATE)) for ln in touched_lines]
+        if not rows_update(OrderLine, LINE_UPDATE, rows):
+            OrderLine.objects.bulk_update(touched_lines, [f.removesuffix("_id") for f in LINE_UPDATE])
     if changed_orders:
-        Order.objects.bulk_update(changed_orders, ["status", "raw_status", "channel_updated_at", "total", "updated_at"])
-    _remote_orders_record(channel, prepared, now)
+        fields = ("status", "raw_status", "channel_updated_at", "total", "updated_at")
+        if not rows_update(Order, fields, [(o.pk, *(getattr(o, f) for f in fields)) for o in changed_orders]):
+            Order.objects.bulk_update(changed_orders, list(fields))
+    _remote_orders_record(channel, {
+        oid: p for oid, p in prepared.items() if listed.get(oid) != (p.order.raw_status, p.order.updated_at)
+    }, now)
     return result
+
+
+def _existing_locked(channel, ids: list[str]) -> tuple[dict[str, Order], dict[tuple[int, str], OrderLine]]:
+    """The batch's orders the POS already has and their lines, locked (orders first, then their lines), in one statement.
+
+    {external id: order}, {(order pk, line key): line}. On PostgreSQL the
+    orders are locked in a CTE and each one's lines by a LATERAL sub-select
+    after it, so the lock order is the one every writer of lines follows; a
+    line inserted by a concurrent import of the same order while we waited is
+    caught by the unique line key and the batch is retried. SQLite serialises
+    writers anyway (IMMEDIATE transactions): an outer join does.
+    """
+    db = connections[router.db_for_write(Order)]
+    order_fields, line_fields = Order._meta.concrete_fields, OrderLine._meta.concrete_fields
+    qn = db.ops.quote_name
+    orders_table, lines_table = qn(Order._meta.db_table), qn(OrderLine._meta.db_table)
+    cols = ", ".join([*(f"o.{qn(f.column)}" for f in order_fields), *(f"l.{qn(f.column)}" for f in line_fields)])
+    if db.vendor == "postgresql":
+        sql = (f"WITH o AS MATERIALIZED (SELECT * FROM {orders_table} WHERE channel_id = %s AND external_id = ANY(%s) "  # noqa: S608
+               f"ORDER BY id FOR UPDATE) SELECT {cols} FROM o LEFT JOIN LATERAL "
+               f"(SELECT * FROM {lines_table} WHERE order_id = o.id ORDER BY id FOR UPDATE) l ON true")
+        params = [channel.pk, ids]
+    else:
+        sql = (f"SELECT {cols} FROM {orders_table} o LEFT JOIN {lines_table} l ON l.order_id = o.id "  # noqa: S608
+               f"WHERE o.channel_id = %s AND o.external_id IN ({', '.join(['%s'] * len(ids))})")
+        params = [channel.pk, *ids]
+    with bulk_cursor(db) as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    existing: dict[str, Order] = {}
+    lines: dict[tuple[int, str], OrderLine] = {}
+    if not rows:
+        return existing, lines
+    order_names, line_names = [f.attname for f in order_fields], [f.attname for f in line_fields]
+    convert = _converters(db, [*order_fields, *line_fields], [Order._meta.db_table] * len(order_fields)
+                          + [OrderLine._meta.db_table] * len(line_fields))
+    n, at = len(order_fields), order_names.index("external_id")
+    for raw in rows:
+        row = convert(raw)
+        if row[at] not in existing:
+            existing[row[at]] = Order.from_db(db.alias, order_names, row[:n])
+        if row[n] is not None:
+            line = OrderLine.from_db(db.alias, line_names, row[n:])
+            lines[(line.order_id, line.line_key)] = line
+    # In the orders' default order (newest first), as a plain query returns them.
+    ordered = sorted(existing.values(), key=lambda o: (o.channel_created_at, o.pk), reverse=True)
+    return {o.external_id: o for o in ordered}, lines
+
+
+def _converters(db, fields, tables):
+    """What the ORM does to values read from `db` (a date-time's text on SQLite, …), for rows of these columns."""
+    from django.db.models.expressions import Col
+
+    steps = []
+    for i, (f, table) in enumerate(zip(fields, tables, strict=True)):
+        col = Col(table, f)
+        convs = db.ops.get_db_converters(col) + f.get_db_converters(db)
+        if convs:
+            steps.append((i, col, convs))
+
+    def convert(row):
+        row = list(row)
+        for i, col, convs in steps:
+            value = row[i]
+            for conv in convs:
+                value = conv(value, col, db)
+            row[i] = value
+        return row
+
+    return convert
+
+
+def _sku_issue(oid: str, ln) -> tuple[str, str, str]:
+    return (oid, "sku_not_in_pos",
+            f"SKU {ln.seller_sku or '(empty)'} is not in the POS (order {oid}); the order is imported without its stock effect")
 
 
 def _line_ref(ln) -> tuple[str, str, str]:

@@ -13,13 +13,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from orders.models import CanonicalStatus
-from orders.status_maps import lazada, shopee, tiktok, woocommerce
+from orders.status_maps import lazada, shopee, shopify, tiktok, woocommerce
 
 MAPS: dict[str, dict[str, str]] = {
     "shopee": shopee.STATUS_MAP,
     "tiktok": tiktok.STATUS_MAP,
     "lazada": lazada.STATUS_MAP,
     "woocommerce": woocommerce.STATUS_MAP,
+    "shopify": shopify.STATUS_MAP,
 }
 
 # How far an order has gone; used to combine per-item statuses and break ties.

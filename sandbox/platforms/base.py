@@ -9,6 +9,7 @@ login exemption, authentication, faults), so no view can forget one.
 import json
 import uuid
 from functools import wraps
+from time import monotonic
 
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse, JsonResponse
@@ -53,6 +54,7 @@ class Platform:
             @login_not_required
             @wraps(handler)
             def view(request, *args, **kwargs):
+                request.sandbox_arrived = monotonic()  # the latency profile counts from here (faults.run)
                 request.sandbox_request_id = uuid.uuid4().hex
                 try:
                     if request.method not in methods:

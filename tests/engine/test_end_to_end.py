@@ -9,6 +9,7 @@ The demo also shows what real shops run into; the figures checked here follow fr
 - TikTok's order of 1 × A and 2 × B had A's line cancelled on its own: the POS holds 3 unit lines, A's cancelled
   with no stock effect, B's two each holding or having taken one unit.
 - Lazada's campaign locks 5 units of KAOS-L (the first SKU with the most stock, 80).
+- The Shopify store (GraphQL Admin API) is the fifth channel; it holds no special case and must converge like the rest.
 - One WooCommerce order sits in the plugin status `awaiting-shipment`: counted as unknown after the routine,
   until staff map it; mapped to "shipped", its units leave the shelf (on hand and allocated both fall by its
   quantity, so available and the pushed stock do not change).
@@ -60,6 +61,7 @@ def listing(platform, code) -> Listing:
 
 def test_demo_problems_are_fixed_by_the_routine_and_a_rerun_changes_nothing(live_server, administrator):
     assert demo_seed(live_server.url, say=lambda *a: None)
+    assert sorted(Channel.objects.values_list("platform", flat=True)) == ["lazada", "shopee", "shopify", "tiktok", "woocommerce"]
     before = {c.name: (c.orders_missing, c.orders_wrong_status, c.stock_discrepancies) for c in Channel.objects.all()}
     assert sum(v[0] for v in before.values()) > 0, before
     assert sum(v[1] for v in before.values()) > 0, before
@@ -77,7 +79,8 @@ def test_demo_problems_are_fixed_by_the_routine_and_a_rerun_changes_nothing(live
     assert report["totals"]["orders_wrong_status"] == 0
     assert report["totals"]["stock_discrepancies"] == 0
     assert_ledger_invariant()
-    assert [c.orders_unknown_status for c in Channel.objects.order_by("platform")] == [0, 0, 0, 1]  # lazada shopee tiktok woo
+    # lazada shopee shopify tiktok woocommerce
+    assert [c.orders_unknown_status for c in Channel.objects.order_by("platform")] == [0, 0, 0, 0, 1]
 
     # Two warehouses: Surabaya's stock reaches the warehouse linked to it.
     assert branch_stock(demo_skus())["KMJ-M"] == 15
@@ -99,6 +102,13 @@ def test_demo_problems_are_fixed_by_the_routine_and_a_rerun_changes_nothing(live
     assert Counter(ln.seller_sku for ln in lines) == {cancelled: 1, kept: 2}
     assert [(ln.status, ln.applied_allocated, ln.applied_deducted) for ln in lines if ln.seller_sku == cancelled] == [("cancelled", 0, 0)]
     assert all(ln.status != "cancelled" and ln.applied_allocated + ln.applied_deducted == 1 for ln in lines if ln.seller_sku == kept)
+
+    # Shopify: every status the store's orders are in maps to a canonical one, and the pushes were confirmed
+    # by reading the pushed variants back (compare-and-set against the figure read just before).
+    shopify = Order.objects.filter(channel__platform="shopify")
+    assert shopify.exists() and not shopify.filter(status="unknown").exists()
+    assert {"PAID/UNFULFILLED", "PAID/FULFILLED"} <= set(shopify.values_list("raw_status", flat=True))
+    assert not Listing.objects.filter(channel__platform="shopify", last_push_state__in=[PushState.FAILED, PushState.NOT_APPLIED]).exists()
 
     # Lazada: a campaign lock the push respects, and units held by unpaid and pending orders.
     assert sandbox.Variant.objects.get(shop__platform="lazada", seller_sku="KAOS-L").reserved_stock == 5

@@ -39,6 +39,7 @@ CREDENTIALS = {
     "tiktok": {"app_key": "ak", "app_secret": "s" * 32, "access_token": "at", "refresh_token": "rt", "shop_cipher": "c"},
     "lazada": {"app_key": "1001", "app_secret": "s" * 32, "access_token": "at", "refresh_token": "rt"},
     "woocommerce": {"consumer_key": "ck_x", "consumer_secret": "cs_x"},
+    "shopify": {"access_token": "shpat_x", "location_id": "gid://shopify/Location/1", "client_secret": "s" * 32},
 }
 # Field names the adapters read, so drawn objects look like answers often enough to reach deep parsing.
 FIELDS = [
@@ -52,6 +53,10 @@ FIELDS = [
     "sku", "order_item_id", "paid_price", "price", "SkuId", "SellerSku", "total_products", "attributes", "variation_id",
     "date_modified_gmt", "date_created_gmt", "total", "billing", "type", "stock_quantity", "manage_stock", "update",
     "access_token", "refresh_token", "expire_in", "expires_in",
+    "nodes", "edges", "node", "pageInfo", "hasNextPage", "endCursor", "lineItems", "updatedAt", "createdAt",
+    "displayFinancialStatus", "displayFulfillmentStatus", "cancelledAt", "currentQuantity", "variant", "inventoryItem",
+    "inventoryLevel", "quantities", "userErrors", "inventorySetQuantities", "productVariants", "totalPriceSet", "shopMoney",
+    "amount", "currencyCode", "name", "legacyResourceId",
 ]
 HUGE = st.sampled_from([10**12, 10**19, -(10**19), 10**30, 2**63, 1e308, -1e308, 10**400])
 LEAVES = st.one_of(
@@ -68,6 +73,8 @@ ENVELOPES = {
     "tiktok": lambda v: {"code": 0, "message": "Success", "request_id": "r1", "data": v},
     "lazada": lambda v: {"code": "0", "request_id": "r1", "data": v},
     "woocommerce": lambda v: v,
+    "shopify": lambda v: {"data": v, "extensions": {"cost": {"requestedQueryCost": 10, "actualQueryCost": 10,
+                          "throttleStatus": {"maximumAvailable": 2000.0, "currentlyAvailable": 1990, "restoreRate": 100.0}}}},
 }
 
 

@@ -27,14 +27,14 @@ def catalogue(tmp_path):
 def test_seed_is_idempotent_and_shops_json_has_the_documented_shape(catalogue):
     run("sandbox_seed", "--catalogue", catalogue, "--orders", "15", "--seed", "5")
     counts = (Shop.objects.count(), Variant.objects.count(), Order.objects.count())
-    # 4 shops x 20 SKUs; 15 orders each (100 units of every SKU: every order finds stock), plus TikTok's order with a
+    # 5 shops x 20 SKUs; 15 orders each (100 units of every SKU: every order finds stock), plus TikTok's order with a
     # line cancelled on its own and Lazada's unpaid and pending orders.
-    assert counts == (4, 80, 4 * 15 + 1 + 2)
+    assert counts == (5, 100, 5 * 15 + 1 + 2)
     run("sandbox_seed", "--catalogue", catalogue, "--orders", "15", "--seed", "5")
     assert (Shop.objects.count(), Variant.objects.count(), Order.objects.count()) == counts
     shops = json.loads(run("sandbox_shops", "--json", "--base-url", "http://h:1"))
     by_platform = {s["platform"]: s for s in shops}
-    assert set(by_platform) == {"shopee", "tiktok", "lazada", "woocommerce"}
+    assert set(by_platform) == {"shopee", "tiktok", "lazada", "woocommerce", "shopify"}
     for s in shops:
         assert set(s) == {"platform", "shop", "base_url", "auth_base_url", "credentials"}
         assert s["base_url"] == f"http://h:1/sandbox/{s['platform']}"
@@ -49,6 +49,13 @@ def test_seed_is_idempotent_and_shops_json_has_the_documented_shape(catalogue):
     assert by_platform["woocommerce"]["credentials"]["consumer_key"].startswith("ck_")
     assert by_platform["woocommerce"]["credentials"]["consumer_secret"].startswith("cs_")
     assert all(s["credentials"]["access_token"] for s in shops if s["platform"] != "woocommerce")
+    # Shopify: a custom app's Admin API access token and client secret (webhooks), and the store's one location.
+    shopify = by_platform["shopify"]
+    assert set(shopify["credentials"]) == {"access_token", "client_secret", "location_id"}
+    assert shopify["credentials"]["access_token"].startswith("shpat_")
+    assert shopify["credentials"]["client_secret"].startswith("shpss_")
+    assert shopify["credentials"]["location_id"].startswith("gid://shopify/Location/")
+    assert shopify["auth_base_url"] == ""
 
 
 @pytest.mark.django_db
@@ -58,7 +65,7 @@ def test_export_sale_and_faults(catalogue):
     run("sandbox_sale", "--orders", "12", "--changes", "5", "--seed", "1")
     assert Order.objects.count() == before + 12
     data = json.loads(run("sandbox_export", "--json"))
-    assert len(data) == 4
+    assert len(data) == 5
     order = data[0]["orders"][0]
     assert set(order) == {"order_id", "status", "create_time", "update_time", "currency", "total", "lines", "history"}
     assert order["history"][-1][0] == order["status"]
@@ -99,7 +106,7 @@ def test_seed_shows_warehouses_bundles_line_cancels_and_held_stock(tmp_path):
     tiktok, shopee, lazada = shops["tiktok"], shops["shopee"], shops["lazada"]
     assert [(w["name"], w["is_default"]) for w in tiktok.warehouses] == [("Gudang Jakarta", True), ("Gudang Surabaya", False)]
     assert [w["id"] for w in shopee.warehouses] == ["IDZ", "IDSUB"]
-    assert shops["lazada"].warehouses == [] and shops["woocommerce"].warehouses == []
+    assert shops["lazada"].warehouses == [] and shops["woocommerce"].warehouses == [] and shops["shopify"].warehouses == []
     first, second = (w["id"] for w in tiktok.warehouses)
     kopi = Variant.objects.get(shop=tiktok, seller_sku="KOPI")
     assert kopi.warehouse_stock == {first: 30, second: 7}  # as seeded: 30 in Jakarta, 7 in Surabaya (37 in all)
@@ -111,7 +118,7 @@ def test_seed_shows_warehouses_bundles_line_cancels_and_held_stock(tmp_path):
     assert dict(Variant.objects.filter(shop=lazada, reserved_stock__gt=0).values_list("seller_sku", "reserved_stock")) == {"TEH": 5}
 
     # --orders 0: no history, yet the orders every demo shows.
-    assert Order.objects.filter(shop__platform__in=["shopee", "woocommerce"]).count() == 0
+    assert Order.objects.filter(shop__platform__in=["shopee", "woocommerce", "shopify"]).count() == 0
     bundle = Order.objects.get(shop=tiktok, buyer="buyer-paket")
     assert (bundle.status, list(bundle.lines.values_list("seller_sku", "quantity"))) == ("AWAITING_SHIPMENT", [("PAKET", 1)])
     partly = Order.objects.get(shop=tiktok, buyer="buyer-sebagian")
@@ -125,7 +132,7 @@ def test_seed_shows_warehouses_bundles_line_cancels_and_held_stock(tmp_path):
     # Lazada, one warehouse (Surabaya's 7 are not on sale there): KOPI 30 - 1 (unpaid), MADU 12 - 2 (pending).
     assert dict(Variant.objects.filter(shop=lazada).values_list("seller_sku", "stock")) == {"KOPI": 29, "MADU": 10, "TEH": 50}
     run("sandbox_seed", "--catalogue", str(path), "--orders", "0")
-    assert (Order.objects.count(), Variant.objects.count(), len(Shop.objects.get(platform="tiktok").warehouses)) == (4, 13, 2)
+    assert (Order.objects.count(), Variant.objects.count(), len(Shop.objects.get(platform="tiktok").warehouses)) == (4, 16, 2)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ OPEN = {
     "tiktok": {"UNPAID", "ON_HOLD", "AWAITING_SHIPMENT", "AWAITING_COLLECTION"},
     "lazada": {"unpaid", "pending", "packed", "repacked", "ready_to_ship"},
     "woocommerce": {"pending", "processing", "on-hold"},
+    "shopify": {"PENDING/UNFULFILLED", "AUTHORIZED/UNFULFILLED", "PAID/UNFULFILLED"},
 }
 #: The line status a line cancelled on its own takes, on the platforms that cancel single lines of an open order:
 #: TikTok's cancellations call (order_line_item_ids), Lazada's per-item seller cancel (pending to RTS) or an

@@ -1,4 +1,4 @@
-"""Seed the four sandbox shops with credentials, tokens, a catalogue and an order history (idempotent).
+"""Seed the five sandbox shops with credentials, tokens, a catalogue and an order history (idempotent).
 
 Beyond the random history, the shops show what real shops run into
 (MARKETPLACES.md): a catalogue file that gives a `second_stock` makes the
@@ -21,7 +21,7 @@ from sandbox.management.commands import _common
 from sandbox.models import Order, OrderLine, Shop, Variant
 
 SHOPS = [("shopee", "Shopee Demo Shop"), ("tiktok", "TikTok Demo Shop"), ("lazada", "Lazada Demo Shop"),
-         ("woocommerce", "WooCommerce Demo Store")]
+         ("woocommerce", "WooCommerce Demo Store"), ("shopify", "Shopify Demo Store")]
 #: The two warehouses of a shop that keeps stock in several (the first is the default, where orders take units).
 WAREHOUSE_NAMES = ("Gudang Jakarta", "Gudang Surabaya")
 SHOPEE_LOCATION_IDS = ("IDZ", "IDSUB")
@@ -30,7 +30,7 @@ CAMPAIGN_LOCK = 5
 
 
 class Command(BaseCommand):
-    help = "Create (or complete) the demo shops of the four sandbox marketplaces; re-running adds nothing twice."
+    help = "Create (or complete) the demo shops of the five sandbox marketplaces; re-running adds nothing twice."
 
     def add_arguments(self, parser):
         parser.add_argument("--base-url", help="site URL shown in the summary (default $OMNISYNC_SITE_URL)")
