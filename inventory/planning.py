@@ -25,33 +25,28 @@ class PlannedPush:
     warehouses: tuple[tuple[str, int], ...] = ()
 
 
-def warehouse_quantities(channel, listing_ids) -> dict[int, tuple[tuple[str, int], ...]]:
-    """Per listing, the quantity for each of its marketplace warehouses (only for channels with warehouse links).
+def warehouse_quantities(channel) -> dict[int, tuple[tuple[str, int], ...]]:
+    """Per mapped listing, the quantity for each of its marketplace warehouses ({} for a channel without links).
 
     A warehouse linked to a POS location gets the target computed there (the
-    same formula as every target); one not linked keeps what the channel last
-    showed, so naming it (as TikTok and Shopee require) changes nothing there.
-    A listing whose warehouses were never read gets the linked ones.
+    same formula as every target, one query per linked location); one not
+    linked keeps what the channel last showed, so naming it (as TikTok and
+    Shopee require) changes nothing there. A listing whose warehouses were
+    never read gets the linked ones.
     """
-    links = {w.warehouse_id: w.location_id for w in WarehouseLink.objects.filter(channel=channel)}
-    if not links or not listing_ids:
+    links = dict(WarehouseLink.objects.filter(channel=channel).values_list("warehouse_id", "location_id"))
+    if not links:
         return {}
     targets: dict[int, dict[int, int]] = {}
+    read: dict[int, dict] = {}
     for location_id in set(links.values()):
-        qs = listings_with_targets(mapped_listings(channel).filter(pk__in=listing_ids), location_id=location_id)
-        targets[location_id] = dict(qs.values_list("pk", "target"))
-    read = dict(mapped_listings(channel).filter(pk__in=listing_ids).values_list("pk", "warehouse_stock"))
-    out = {}
-    for pk in listing_ids:
-        last = read.get(pk) or {}
-        wanted = []
-        for wid in (sorted(last) or sorted(links)):
-            if wid in links:
-                wanted.append((wid, targets[links[wid]].get(pk, 0)))
-            else:
-                wanted.append((wid, int(last[wid])))
-        out[pk] = tuple(wanted)
-    return out
+        rows = list(listings_with_targets(mapped_listings(channel), location_id=location_id).values_list("pk", "target", "warehouse_stock"))
+        targets[location_id] = {pk: target for pk, target, _ws in rows}
+        read = {pk: ws or {} for pk, _target, ws in rows}
+    return {
+        pk: tuple((wid, targets[links[wid]].get(pk, 0)) if wid in links else (wid, int(last[wid])) for wid in (sorted(last) or sorted(links)))
+        for pk, last in read.items()
+    }
 
 
 def inventory_plan(channel, *, force: bool = False) -> list[PlannedPush]:
@@ -63,9 +58,7 @@ def inventory_plan(channel, *, force: bool = False) -> list[PlannedPush]:
     rows = listings_with_targets(mapped_listings(channel)).order_by("pk").values_list(
         "pk", "external_item_id", "external_variant_id", "seller_sku", "sku__code", "channel_stock", "target", "warehouse_stock"
     )
-    per_warehouse = warehouse_quantities(channel, list(mapped_listings(channel).values_list("pk", flat=True))) if (
-        WarehouseLink.objects.filter(channel=channel).exists()
-    ) else {}
+    per_warehouse = warehouse_quantities(channel)
     plan = []
     for pk, item_id, variant_id, seller_sku, sku_code, current, target, read in rows.iterator(chunk_size=2000):
         warehouses = per_warehouse.get(pk, ())

@@ -248,6 +248,19 @@ def raw_status(order: OrderHeader) -> str:
 NOT_FULFILLED = frozenset({"UNFULFILLED", "OPEN", "PENDING_FULFILLMENT", "SCHEDULED", "ON_HOLD", "IN_PROGRESS", "REQUEST_DECLINED"})
 
 
+def connection_page(data: dict, reply, field: str, model):
+    """One page of a GraphQL connection (`nodes` + `pageInfo`): its parsed nodes and the next cursor (None at the end)."""
+    block = data.get(field)
+    if not isinstance(block, dict):
+        raise reply.malformed(f"field data.{field} is missing")
+    page = parse(PageInfo, block.get("pageInfo"), reply, f"data.{field}.pageInfo")
+    nodes = block.get("nodes")
+    if not isinstance(nodes, list):
+        raise reply.malformed(f"field data.{field}.nodes should be a list")
+    items = [parse(model, node, reply, f"data.{field}.nodes[{i}]") for i, node in enumerate(nodes)]
+    return items, (page.endCursor if page.hasNextPage and page.endCursor else None)
+
+
 class ShopifyAdapter(Adapter):
     platform = "shopify"
     label = "Shopify"
@@ -342,15 +355,7 @@ class ShopifyAdapter(Adapter):
 
         def fetch(after):
             data, reply = self._gql("OrderStates", ORDER_STATES, {"first": ORDERS_PER_PAGE, "after": after, "query": search})
-            block = data.get("orders")
-            if not isinstance(block, dict):
-                raise reply.malformed("field data.orders is missing")
-            page = parse(PageInfo, block.get("pageInfo"), reply, "data.orders.pageInfo")
-            nodes = block.get("nodes")
-            if not isinstance(nodes, list):
-                raise reply.malformed("field data.orders.nodes should be a list")
-            headers = [parse(OrderHeader, node, reply, f"data.orders.nodes[{i}]") for i, node in enumerate(nodes)]
-            return headers, (page.endCursor if page.hasNextPage and page.endCursor else None)
+            return connection_page(data, reply, "orders", OrderHeader)
 
         for headers in self.pages_ahead(fetch, None):
             for header in headers:
@@ -440,15 +445,7 @@ class ShopifyAdapter(Adapter):
         def fetch(after):
             data, reply = self._gql("Variants", VARIANTS, {"first": VARIANTS_PER_PAGE, "after": after, "query": search,
                                                            "location": location})
-            block = data.get("productVariants")
-            if not isinstance(block, dict):
-                raise reply.malformed("field data.productVariants is missing")
-            page = parse(PageInfo, block.get("pageInfo"), reply, "data.productVariants.pageInfo")
-            nodes = block.get("nodes")
-            if not isinstance(nodes, list):
-                raise reply.malformed("field data.productVariants.nodes should be a list")
-            variants = [parse(Variant, node, reply, f"data.productVariants.nodes[{i}]") for i, node in enumerate(nodes)]
-            return variants, (page.endCursor if page.hasNextPage and page.endCursor else None)
+            return connection_page(data, reply, "productVariants", Variant)
 
         for variants in self.pages_ahead(fetch, None):
             for variant in variants:

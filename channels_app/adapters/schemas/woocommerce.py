@@ -10,20 +10,26 @@ must reach the importer, which maps what it does not know to `unknown`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BeforeValidator, Field, model_validator
 
 from channels_app.adapters.schemas import Amount, Count, Doc, Text, TextTime
 
 
-def _gmt_or_local(data: Any, *names: str) -> Any:
-    """Read `<name>_gmt`, falling back to the site-time field where a store leaves the GMT one empty."""
-    if isinstance(data, dict):
-        for name in names:
-            if data.get(f"{name}_gmt") in (None, "") and data.get(name) not in (None, ""):
-                data = {**data, f"{name}_gmt": data[name]}
-    return data
+class GmtDated(Doc):
+    """Reads each `<name>_gmt` of `gmt_dates`, falling back to the site-time field where a store leaves the GMT one empty."""
+
+    gmt_dates: ClassVar[tuple[str, ...]] = ("date_modified",)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _gmt_or_local(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name in cls.gmt_dates:
+                if data.get(f"{name}_gmt") in (None, "") and data.get(name) not in (None, ""):
+                    data = {**data, f"{name}_gmt": data[name]}
+        return data
 
 
 class Billing(Doc):
@@ -42,21 +48,18 @@ class LineItem(Doc):
     price: Amount = Field(default=None, validate_default=True)
 
 
-class OrderHeader(Doc):
+class OrderHeader(GmtDated):
     """What the order list must say about every order to place it in the time window."""
 
     id: Text
     status: str = Field(min_length=1)
     date_modified_gmt: TextTime
 
-    @model_validator(mode="before")
-    @classmethod
-    def _dates(cls, data: Any) -> Any:
-        return _gmt_or_local(data, "date_modified")
-
 
 class Order(OrderHeader):
     """Order properties (list all orders / retrieve an order)."""
+
+    gmt_dates: ClassVar[tuple[str, ...]] = ("date_created", "date_modified")
 
     currency: str | None = ""
     date_created_gmt: TextTime
@@ -64,13 +67,8 @@ class Order(OrderHeader):
     billing: Billing | None = None
     line_items: list[LineItem] = []
 
-    @model_validator(mode="before")
-    @classmethod
-    def _dates(cls, data: Any) -> Any:
-        return _gmt_or_local(data, "date_created", "date_modified")
 
-
-class Product(Doc):
+class Product(GmtDated):
     """Product properties (list all products); `variations` holds variation ids of a variable product."""
 
     id: Text
@@ -82,13 +80,8 @@ class Product(Doc):
     stock_quantity: Count | None = None
     date_modified_gmt: TextTime | None = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _dates(cls, data: Any) -> Any:
-        return _gmt_or_local(data, "date_modified")
 
-
-class Variation(Doc):
+class Variation(GmtDated):
     """Product variation properties (list all product variations)."""
 
     id: Text
@@ -96,11 +89,6 @@ class Variation(Doc):
     manage_stock: bool | str | None = None
     stock_quantity: Count | None = None
     date_modified_gmt: TextTime | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _dates(cls, data: Any) -> Any:
-        return _gmt_or_local(data, "date_modified")
 
 
 class ItemError(Doc):
