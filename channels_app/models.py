@@ -61,6 +61,11 @@ class Channel(models.Model):
 
     count_unpaid = models.BooleanField(_("allocate stock for unpaid orders"), default=True)
     restock_returns = models.BooleanField(_("restock returned orders"), default=False)
+    receive_returns_automatically = models.BooleanField(
+        _("receive returns automatically"), default=False,
+        help_text=_("Put returned units back in stock when the channel reports the return received, "
+                    "instead of waiting for staff to receive the parcel."),
+    )
     buffer_kind = models.CharField(_("buffer kind"), max_length=10, choices=BufferKind.choices, default=BufferKind.UNITS)
     buffer_value = models.PositiveIntegerField(_("buffer stock"), default=0)
     stock_cap = models.PositiveIntegerField(_("stock cap"), null=True, blank=True)
@@ -76,6 +81,8 @@ class Channel(models.Model):
     orders_unknown_status = models.PositiveIntegerField(_("orders with an unknown status"), default=0)
     stock_discrepancies = models.PositiveIntegerField(_("stock discrepancies"), default=0)
     listings_not_in_pos = models.PositiveIntegerField(_("listings not in POS"), default=0)
+    order_lines_unmapped = models.PositiveIntegerField(_("order lines without a SKU"), default=0)
+    returns_awaiting_receipt = models.PositiveIntegerField(_("returns awaiting receipt"), default=0)
     token_expires_at = models.DateTimeField(_("access token expires"), null=True, blank=True)
     authorization_expires_at = models.DateTimeField(_("authorisation expires"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
