@@ -76,7 +76,7 @@ class ChannelAdminForm(forms.ModelForm):
             "sync_hour",
             "active",
             "count_unpaid",
-            "restock_returns",
+            "receive_returns_automatically",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -148,7 +148,7 @@ class ChannelAdmin(admin.ModelAdmin):
                 },
             ),
             (_("Stock and buffer"), {"fields": ["buffer_kind", "buffer_value", "stock_cap", "sync_hour"]}),
-            (_("Switches"), {"fields": ["active", "count_unpaid", "restock_returns"]}),
+            (_("Switches"), {"fields": ["active", "count_unpaid", "receive_returns_automatically"]}),
             (
                 _("Health"),
                 {

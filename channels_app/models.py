@@ -60,7 +60,6 @@ class Channel(models.Model):
     active = models.BooleanField(_("active"), default=True)
 
     count_unpaid = models.BooleanField(_("allocate stock for unpaid orders"), default=True)
-    restock_returns = models.BooleanField(_("restock returned orders"), default=False)
     receive_returns_automatically = models.BooleanField(
         _("receive returns automatically"), default=False,
         help_text=_("Put returned units back in stock when the channel reports the return received, "

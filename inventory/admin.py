@@ -7,9 +7,11 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from channels_app.models import Channel
-from inventory.models import Listing, Location, Sku, StockLevel, StockMovement, WarehouseLink
+from inventory.bundles import bundle_csv_import, bundle_definitions_problems
+from inventory.models import BundleComponent, Listing, Location, Sku, StockLevel, StockMovement, WarehouseLink
 from inventory.services.warehouses import WarehouseLoad, _label, warehouse_links_load
 from omnisync.lib.admin import ReadOnlyAdmin
 from omnisync.lib.http import ApiError
@@ -36,12 +38,98 @@ class StockLevelInline(admin.TabularInline):
         return False
 
 
+class BundleComponentFormSet(forms.BaseInlineFormSet):
+    """Checks the bundle's whole new definition at once (nesting, stock of its own, open orders), as the CSV import does."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors) or self.instance.pk is None:
+            return
+        parts = {}
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if not data or data.get("DELETE") or not data.get("component"):
+                continue
+            parts[data["component"].pk] = data.get("quantity") or 0
+        problems = bundle_definitions_problems({self.instance.pk: parts}).get(self.instance.pk)
+        if problems:
+            raise forms.ValidationError(problems)
+
+
+class BundleComponentInline(admin.TabularInline):
+    """A SKU with components is a bundle (kit): selling one takes the listed units of each; it holds no stock itself."""
+
+    model = BundleComponent
+    fk_name = "bundle"
+    formset = BundleComponentFormSet
+    extra = 0
+    autocomplete_fields = ["component"]
+    verbose_name = gettext_lazy("component (this SKU is a bundle)")
+    verbose_name_plural = gettext_lazy("bundle components (leave empty for a plain SKU)")
+
+    # Components are part of the SKU's definition: whoever may change SKUs may change them (no permissions of their own to grant).
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("inventory.view_sku")
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.has_perm("inventory.change_sku")
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm("inventory.change_sku")
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.has_perm("inventory.change_sku")
+
+
+class BundleImportForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("CSV file"), help_text=gettext_lazy(
+        "Columns bundle, component, quantity; one row per component. Each bundle in the file gets exactly the components listed."))
+
+
 @admin.register(Sku)
 class SkuAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "active"]
+    list_display = ["code", "name", "active", "is_bundle"]
     list_filter = ["active"]
     search_fields = ["code", "name"]
-    inlines = [StockLevelInline]
+    inlines = [BundleComponentInline, StockLevelInline]
+    change_list_template = "admin/inventory/sku/change_list.html"
+
+    @admin.display(description=gettext_lazy("bundle"), boolean=True)
+    def is_bundle(self, obj):
+        return obj.is_bundle
+
+    def get_queryset(self, request):
+        from django.db.models import Exists, OuterRef
+
+        return super().get_queryset(request).annotate(is_bundle=Exists(BundleComponent.objects.filter(bundle_id=OuterRef("pk"))))
+
+    def get_urls(self):
+        return [
+            path("bundles-import/", self.admin_site.admin_view(self.bundle_import_view), name="inventory_sku_bundle_import"),
+            *super().get_urls(),
+        ]
+
+    def bundle_import_view(self, request):
+        """Upload bundle definitions; a file with any bad row changes nothing and lists every problem by line."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        form = BundleImportForm(request.POST or None, request.FILES or None)
+        errors = []
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            result = bundle_csv_import(upload.read(2_000_000)) if upload.size <= 2_000_000 else None
+            if result is None:
+                errors = [(0, _("The file is larger than 2 MB."))]
+            elif result.errors:
+                errors = result.errors
+                self.message_user(request, _("Nothing was changed: %(n)s problem(s) in the file.") % {"n": len(errors)}, messages.ERROR)
+            else:
+                self.message_user(request, _("%(bundles)s bundle(s) defined with %(components)s component row(s).")
+                                  % {"bundles": result.bundles, "components": result.components}, messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:inventory_sku_changelist"))
+        context = {**self.admin_site.each_context(request), "opts": self.opts, "form": form, "errors": errors,
+                   "title": _("Import bundle definitions")}
+        return TemplateResponse(request, "admin/inventory/sku/bundle_import.html", context, status=400 if errors else 200)
 
 
 @admin.register(StockLevel)
@@ -58,10 +146,10 @@ class StockLevelAdmin(ReadOnlyAdmin):
 
 @admin.register(StockMovement)
 class StockMovementAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "sku", "location", "on_hand_change", "allocated_change", "reason", "reference", "created_by"]
+    list_display = ["created_at", "sku", "location", "on_hand_change", "allocated_change", "reason", "reference", "bundle", "created_by"]
     list_filter = ["reason", "location"]
     search_fields = ["sku__code", "reference"]
-    list_select_related = ["sku", "location", "created_by"]
+    list_select_related = ["sku", "location", "created_by", "bundle"]
     date_hierarchy = "created_at"
     show_full_result_count = False
 

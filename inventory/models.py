@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from channels_app.models import Location
 
-__all__ = ["Listing", "Location", "MovementReason", "PushState", "Sku", "StockLevel", "StockMovement", "WarehouseLink"]
+__all__ = ["BundleComponent", "Listing", "Location", "MovementReason", "PushState", "Sku", "StockLevel", "StockMovement", "WarehouseLink"]
 
 
 class Sku(models.Model):
@@ -28,6 +28,45 @@ class Sku(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class BundleComponent(models.Model):
+    """One component of a bundle (kit) SKU: selling one bundle takes `quantity` units of `component`.
+
+    The bundle SKU itself never holds stock: the ledger posts a bundle's
+    movements as its components' (inventory.bundles), and a bundle's available
+    stock is the least, over its components, of the whole bundles that
+    component's available units make. A component is never a bundle itself,
+    so one level of expansion is all there is.
+    """
+
+    bundle = models.ForeignKey(Sku, on_delete=models.CASCADE, related_name="components", verbose_name=_("bundle"))
+    component = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="in_bundles", verbose_name=_("component"))
+    quantity = models.PositiveIntegerField(_("units per bundle"), default=1)
+
+    class Meta:
+        ordering = ["bundle", "component"]
+        verbose_name = _("bundle component")
+        verbose_name_plural = _("bundle components")
+        constraints = [
+            models.UniqueConstraint(fields=["bundle", "component"], name="bundle_component_unique_pair"),
+            models.CheckConstraint(condition=~Q(bundle=models.F("component")), name="bundle_component_not_itself"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="bundle_component_quantity_positive"),
+        ]
+        indexes = [models.Index(fields=["component"], name="bundle_component_component")]
+
+    def __str__(self) -> str:
+        return f"{self.bundle_id} ⊃ {self.quantity} × {self.component_id}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from inventory.bundles import bundle_component_problem
+
+        if self.bundle_id and self.component_id:
+            problem = bundle_component_problem(self.bundle_id, self.component_id, exclude_pk=self.pk)
+            if problem:
+                raise ValidationError({"component": problem})
 
 
 class StockLevel(models.Model):
@@ -80,6 +119,10 @@ class StockMovement(models.Model):
     ref_id = models.BigIntegerField(null=True, blank=True)
     ref_seq = models.PositiveIntegerField(null=True, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
+    #: The bundle SKU this component movement was posted for (a bundle's own changes are posted as its components').
+    bundle = models.ForeignKey(
+        Sku, null=True, blank=True, on_delete=models.PROTECT, related_name="bundle_movements", verbose_name=_("for bundle")
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

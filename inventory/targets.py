@@ -2,6 +2,9 @@
 
     target = clamp(available(sku, channel location) − buffer(channel, today), 0, cap)
 
+A bundle's available is what its components allow: the least, over its
+components, of floor(component available / units per bundle).
+
 Annotating the queryset keeps the discrepancy page, the counts and the
 Update Inventory plan on one formula, and lets the database do it for tens of
 thousands of listings at once.
@@ -29,7 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from channels_app.models import SaleEvent
-from inventory.models import Listing, PushState
+from inventory.models import BundleComponent, Listing, PushState, StockLevel
 
 INT = IntegerField()
 
@@ -38,6 +41,33 @@ def sale_extra_buffer(today: dt.date):
     """Largest extra buffer of the sale events on today for the listing's channel (0 if none): `SalePlan.extra_buffer`."""
     events = SaleEvent.objects.on(today).applying_to(OuterRef("channel_id")).order_by("-extra_buffer").values("extra_buffer")
     return Coalesce(Subquery(events[:1], output_field=INT), Value(0))
+
+
+def bundle_available(location) -> Subquery:
+    """A listing's bundle's available stock at `location` (an outer reference or a value), NULL when its SKU is no bundle.
+
+    One small subquery over the bundle's components (an index probe that
+    finds nothing for a plain SKU); floor division, so a component short of
+    stock counts as short of a whole bundle.
+    """
+    level = StockLevel.objects.filter(sku_id=OuterRef("component_id"), location_id=location)
+    component_available = Coalesce(
+        Subquery(level.values(free=ExpressionWrapper(F("on_hand") - F("allocated"), output_field=INT))[:1], output_field=INT),
+        Value(0),
+    )
+    whole = Case(
+        When(Q(avail__gte=0), then=F("avail") / F("quantity")),
+        default=(F("avail") - F("quantity") + Value(1)) / F("quantity"),
+        output_field=INT,
+    )
+    per_bundle = (
+        BundleComponent.objects.filter(bundle_id=OuterRef("sku_id"))
+        .annotate(avail=component_available)
+        .annotate(whole=whole)
+        .order_by("whole")
+        .values("whole")
+    )
+    return Subquery(per_bundle[:1], output_field=INT)
 
 
 def listings_with_targets(
@@ -53,7 +83,10 @@ def listings_with_targets(
     qs = qs.annotate(
         channel_level=FilteredRelation("sku__stock_levels", condition=Q(sku__stock_levels__location_id=at))
     )
-    available = Coalesce(F("channel_level__on_hand"), Value(0)) - Coalesce(F("channel_level__allocated"), Value(0))
+    available = Coalesce(
+        bundle_available(OuterRef(OuterRef("channel__location_id")) if location_id is None else Value(location_id)),
+        Coalesce(F("channel_level__on_hand"), Value(0)) - Coalesce(F("channel_level__allocated"), Value(0)),
+    )
     qs = qs.annotate(available=ExpressionWrapper(available, output_field=INT), extra_buffer=sale_extra_buffer(today))
     percent = ExpressionWrapper((Greatest(F("available"), Value(0)) * F("channel__buffer_value") + Value(99)) / Value(100), output_field=INT)
     qs = qs.annotate(

@@ -19,10 +19,12 @@ class OmnisyncConfig(AppConfig):
     def ready(self):
         from channels_app.runs import job_register, run_finished
         from omnisync.report import report_on_run_finished
+        from omnisync.webhooks.notices import order_notices_on_run_finished
 
         for kind, path in JOBS.items():
             job_register(kind, path)
         run_finished.connect(report_on_run_finished, dispatch_uid="omnisync-report-on-run-finished")
+        run_finished.connect(order_notices_on_run_finished, dispatch_uid="omnisync-order-notices-on-run-finished")
         post_migrate.connect(_ensure_schedules, sender=self)
 
 

@@ -8,13 +8,14 @@ import django_filters as filters
 import django_tables2 as tables
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from channels_app.filters import channels
 from omnisync.lib.filters import DATE, FilterSet
+from omnisync.lib.format import local_date
 from omnisync.lib.tables import BaseTable
 from omnisync.models import DailyReport
+from omnisync.report import REPORT_COLUMNS
 
 REPORT_DAYS = 30
 
@@ -42,18 +43,24 @@ class ReportFilter(FilterSet):
         fields = ()
 
 
+def _count_column(name: str) -> tables.Column:
+    return tables.Column(verbose_name=dict(REPORT_COLUMNS)[name], attrs={"td": {"class": "num"}})
+
+
 class ReportTable(BaseTable):
-    day = tables.DateColumn(verbose_name=_("day"))
+    """Headers say what each number counts (omnisync.report.REPORT_COLUMNS); the end-of-day counts are the cards' counts."""
+
+    day = tables.Column(verbose_name=_("day"))
     channel = tables.Column(order_by=("channel__name",))
-    orders_on_channel = tables.Column(attrs={"td": {"class": "num"}})
-    orders_imported = tables.Column(attrs={"td": {"class": "num"}})
-    orders_missing = tables.Column(attrs={"td": {"class": "num"}})
-    orders_wrong_status = tables.Column(attrs={"td": {"class": "num"}})
-    stock_discrepancies = tables.Column(attrs={"td": {"class": "num"}})
-    orders_fixed = tables.Column(attrs={"td": {"class": "num"}})
-    stock_fixed = tables.Column(attrs={"td": {"class": "num"}})
-    runs = tables.Column(attrs={"td": {"class": "num"}})
-    runs_failed = tables.Column(attrs={"td": {"class": "num"}})
+    orders_on_channel = _count_column("orders_on_channel")
+    orders_imported = _count_column("orders_imported")
+    orders_missing = _count_column("orders_missing")
+    orders_wrong_status = _count_column("orders_wrong_status")
+    stock_discrepancies = _count_column("stock_discrepancies")
+    orders_fixed = _count_column("orders_fixed")
+    stock_fixed = _count_column("stock_fixed")
+    runs = _count_column("runs")
+    runs_failed = _count_column("runs_failed")
 
     default_sort = ("-day", "channel")
 
@@ -63,8 +70,7 @@ class ReportTable(BaseTable):
         empty_text = _("No report rows for this period yet. A row appears as soon as a channel's first run of the day ends.")
 
     def render_day(self, value):
-        # What DateColumn's template renders ({{ value|date:"SHORT_DATE_FORMAT" }}), without a template per cell.
-        return date_format(value, "SHORT_DATE_FORMAT")
+        return local_date(value)
 
     def value_day(self, value):
         return value.isoformat()

@@ -7,6 +7,7 @@ import time, and are updated in place so running it again changes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from django.utils import timezone
 
@@ -17,6 +18,7 @@ SCHEDULES = {
     "omnisync-tick": ("omnisync.schedule.tick", 15),
     "omnisync-janitor": ("channels_app.runs.runs_fail_stale", 5),
     "omnisync-daily-report": ("omnisync.report.report_daily_task", 60),
+    "omnisync-alert-webhooks": ("alerts.delivery.deliveries_send_due", 1),
 }
 
 
@@ -66,4 +68,16 @@ def tick(now: dt.datetime | None = None) -> int:
     from omnisync.routine import routine_request
 
     runs_fail_stale()
-    return sum(created for _run, created in routine_request(channels_due(now), trigger="schedule"))
+    created = sum(created for _run, created in routine_request(channels_due(now), trigger="schedule"))
+    _alerts_evaluate(now)
+    return created
+
+
+def _alerts_evaluate(now: dt.datetime | None) -> None:
+    """The alert centre rides on the tick; a fault in it is logged and never stops the routines being queued."""
+    from alerts.services import alerts_evaluate
+
+    try:
+        alerts_evaluate(now)
+    except Exception:
+        logging.getLogger(__name__).exception("evaluating alerts failed")

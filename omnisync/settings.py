@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "channels_app",
     "inventory",
     "orders",
+    "alerts",
 ]
 if SANDBOX_ENABLED:
     INSTALLED_APPS.append("sandbox")
@@ -58,7 +59,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # The language staff picked, else Indonesian; never the browser's Accept-Language.
+    "omnisync.lib.language.ShopLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -151,6 +153,8 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "id")
 LANGUAGES = [("id", _("Indonesian")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date and time format per language, in tables, pages, inputs and the report alike.
+FORMAT_MODULE_PATH = ["omnisync.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Jakarta")
 USE_I18N = True
 USE_TZ = True
@@ -167,9 +171,29 @@ STORAGES = {
     },
 }
 
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Mail goes out by SMTP once EMAIL_HOST is set; until then (development) it is printed on the console.
+EMAIL_HOST = env_str("EMAIL_HOST", "") or "localhost"
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if env_str("EMAIL_HOST") else "django.core.mail.backends.console.EmailBackend",
+)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "omnisync@localhost")
 REPORT_EMAILS = env_list("OMNISYNC_REPORT_EMAILS", [])
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
+
+# Alert centre (alerts/): who gets the e-mail, when a channel's downloads count as stale, webhook retries.
+ALERT_EMAILS = env_list("OMNISYNC_ALERT_EMAILS", REPORT_EMAILS)
+ALERT_DOWNLOAD_STALE_HOURS = env_int("OMNISYNC_ALERT_DOWNLOAD_STALE_HOURS", 26, minimum=1)
+ALERT_AUTH_EXPIRY_DAYS = env_int("OMNISYNC_ALERT_AUTH_EXPIRY_DAYS", 7, minimum=1)
+ALERT_WEBHOOK_MAX_ATTEMPTS = env_int("OMNISYNC_ALERT_WEBHOOK_MAX_ATTEMPTS", 6, minimum=1, maximum=20)
+ALERT_WEBHOOK_TIMEOUT = env_int("OMNISYNC_ALERT_WEBHOOK_TIMEOUT", 10, minimum=1, maximum=60)
+# Links in e-mails and webhooks point here (the address staff open the dashboard at).
+SITE_URL = (env_str("OMNISYNC_SITE_URL", "") or "").rstrip("/")
 
 # Marketplace HTTP: timeouts in seconds, retries for transient failures only.
 HTTP_CONNECT_TIMEOUT = env_int("HTTP_CONNECT_TIMEOUT", 5, minimum=1)

@@ -23,6 +23,7 @@ from omnisync.lib.http import ApiError
 from orders.mismatches import order_counts_store
 from orders.remote import remote_orders_record
 from orders.services.importing import ImportResult, orders_import
+from orders.services.linking import unmapped_lines_resolve
 
 CHUNK = 500
 #: Orders imported per transaction (a crash or a malformed answer loses at most the batch in hand, never half of one).
@@ -64,7 +65,36 @@ def check_orders_job(ctx: RunContext) -> None:
 
 
 def download_orders_job(ctx: RunContext) -> None:
+    if ctx.params.get("order_ids"):
+        _download_named(ctx, [str(oid) for oid in ctx.params["order_ids"]])
+        return
     _walk(ctx, download=True)
+
+
+def _download_named(ctx: RunContext, ids: list[str]) -> None:
+    """Details of exactly the orders a marketplace's push named (omnisync.webhooks), nothing listed.
+
+    No window is read, so the verified-up-to mark stays where it is: the
+    scheduled download remains the proof that nothing was missed, and catches
+    whatever a lost push never named.
+    """
+    adapter = get_adapter(ctx.channel)
+    ctx.sessions.append(adapter.session)
+    ids = list(dict.fromkeys(ids))
+    for key in ("notified", "created", "status_fixed", "unchanged", "failed"):
+        ctx.counts.setdefault(key, 0)
+    ctx.progress(0, 1, force=True)
+    ctx.count("notified", len(ids))
+    _import_details(ctx, adapter, ids, {}, lost_reason="The channel notified a change to order {oid} but did not return its "
+                    "details; the next scheduled download reads it if it exists.")
+    ctx.progress(1)
+    if linked := unmapped_lines_resolve(ctx.channel):
+        ctx.count("lines_linked", linked)
+    counts = order_counts_store(ctx.channel)
+    ctx.message = (
+        f"{len(ids)} notified order(s) read; "
+        f"{counts['orders_missing']} missing and {counts['orders_wrong_status']} wrong-status order(s) remain."
+    )
 
 
 def _walk(ctx: RunContext, *, download: bool) -> None:
@@ -96,6 +126,8 @@ def _walk(ctx: RunContext, *, download: bool) -> None:
         # The mark only moves over a prefix of slices that starts at or before it.
         if channel.orders_verified_until is None or start <= channel.orders_verified_until:
             fields["orders_verified_until"] = verified_to
+    if download and (linked := unmapped_lines_resolve(channel)):
+        ctx.count("lines_linked", linked)
     counts = order_counts_store(channel, **fields)
     ctx.message = (
         f"{len(slices)} slice(s) read, {ctx.counts['gaps']} gap(s); "
@@ -139,6 +171,12 @@ def _handle_chunk(ctx: RunContext, adapter, states, *, download: bool) -> bool:
         return not failures
     # What the list said is already recorded (remote_orders_record): details saying the same are not written again.
     listed = {s.external_id: (s.raw_status, s.updated_at) for s in states}
+    return _import_details(ctx, adapter, needed, listed) and not failures
+
+
+def _import_details(ctx: RunContext, adapter, needed: list[str], listed: dict, *,
+                    lost_reason: str = "The channel listed order {oid} but did not return its details.") -> bool:
+    """Fetch the details of `needed`, import them in batches, record what failed; True if every one landed."""
     result = ImportResult()
     fetched = set()
     batch = []
@@ -174,9 +212,9 @@ def _handle_chunk(ctx: RunContext, adapter, states, *, download: bool) -> bool:
     lost = [oid for oid in needed if oid not in fetched]
     for oid in lost:
         ctx.count("failed")
-        ctx.issue(f"The channel listed order {oid} but did not return its details.", object_type="order", object_ref=oid, code="not_returned")
+        ctx.issue(lost_reason.format(oid=oid), object_type="order", object_ref=oid, code="not_returned")
     ctx.progress()
-    return not (failures or result.failed or lost or problems)
+    return not (result.failed or lost or problems)
 
 
 def _local(when: datetime) -> str:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.lookups import IsNull
 
-from orders.models import CanonicalStatus, Order, RemoteOrder
+from orders.models import CanonicalStatus, Order, OrderLine, RemoteOrder
 
 
 def _scope(channel_ids):
@@ -49,10 +50,36 @@ def has_unknown_status() -> Q:
     Such an order is kept with its units held until staff map the raw status
     for the channel; it stays on the mismatched-orders page until then.
     """
-    pos = Order.objects.filter(channel_id=OuterRef("channel_id"), external_id=OuterRef("external_id")).filter(
-        Q(status=CanonicalStatus.UNKNOWN) | Q(lines__status=CanonicalStatus.UNKNOWN)
-    )
-    return Q(status=CanonicalStatus.UNKNOWN) | Exists(pos)
+    # Two EXISTS, not one over orders LEFT JOIN lines with an OR: each is then one index probe (the POS copy by
+    # channel and order id; its lines by order) that stops at the first row, instead of joining every line of
+    # the copy before testing the OR.
+    unknown = CanonicalStatus.UNKNOWN
+    pos = Order.objects.filter(channel_id=OuterRef("channel_id"), external_id=OuterRef("external_id"), status=unknown)
+    lines = OrderLine.objects.filter(order__channel_id=OuterRef("channel_id"), order__external_id=OuterRef("external_id"),
+                                     status=unknown)
+    return Q(status=unknown) | Q(Exists(pos)) | Q(Exists(lines))
+
+
+def is_missing_probe() -> IsNull:
+    """is_missing() as a probe per row: the POS copy's id by its unique key, absent.
+
+    For a list that walks its sort's index until a page is full (a few
+    thousand remote orders at most): NOT EXISTS inside an OR is planned as a
+    hashed subplan, which reads every POS order before the first row (half a
+    second at a million); a scalar subquery never is.
+    """
+    pos = Order.objects.filter(channel_id=OuterRef("channel_id"), external_id=OuterRef("external_id")).order_by()
+    return IsNull(Subquery(pos.values("pk")[:1]), True)
+
+
+def has_unknown_status_probe() -> Q:
+    """has_unknown_status() with its lines' part as a probe per row (see is_missing_probe): the hashed form reads
+    every order line for the few unknown ones unless an index holds them."""
+    unknown = CanonicalStatus.UNKNOWN
+    pos = Order.objects.filter(channel_id=OuterRef("channel_id"), external_id=OuterRef("external_id"), status=unknown)
+    lines = OrderLine.objects.filter(order__channel_id=OuterRef("channel_id"), order__external_id=OuterRef("external_id"),
+                                     status=unknown).order_by()
+    return Q(status=unknown) | Q(Exists(pos)) | Q(IsNull(Subquery(lines.values("pk")[:1]), False))
 
 
 def unknown_status_orders(channel_ids=None) -> QuerySet[RemoteOrder]:
@@ -68,11 +95,14 @@ def unknown_status_count(channel) -> int:
 
 
 def order_counts_store(channel, **extra) -> dict:
-    """Recount the channel's missing, wrong-status and unknown-status orders onto its card fields."""
+    """Recount the channel's missing, wrong-status and unknown-status orders and its unmapped lines onto its card fields."""
     from channels_app.models import Channel
+    from orders.selectors import returns_awaiting_q
 
     missing, wrong = mismatch_counts(channel)
-    fields = {"orders_missing": missing, "orders_wrong_status": wrong, "orders_unknown_status": unknown_status_count(channel), **extra}
+    fields = {"orders_missing": missing, "orders_wrong_status": wrong, "orders_unknown_status": unknown_status_count(channel),
+              "order_lines_unmapped": OrderLine.objects.filter(order__channel_id=channel.pk, sku__isnull=True).count(),
+              "returns_awaiting_receipt": OrderLine.objects.filter(returns_awaiting_q(), order__channel_id=channel.pk).count(), **extra}
     Channel.objects.filter(pk=channel.pk).update(**fields)
     for k, v in fields.items():
         setattr(channel, k, v)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -72,6 +73,9 @@ class OrderLine(models.Model):
         "channels_app.Location", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     effect_version = models.PositiveIntegerField(default=0)
+    #: Units of a returned (or cancelled-after-shipping) line that staff have dealt with: received back,
+    #: written off as damaged, or closed as not coming back. See orders.services.returns.
+    return_received = models.PositiveIntegerField(_("return received"), default=0, db_default=0)
 
     class Meta:
         ordering = ["order", "id"]
@@ -80,10 +84,55 @@ class OrderLine(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["order", "line_key"], name="order_line_unique_key"),
             models.CheckConstraint(condition=Q(quantity__gte=1), name="order_line_quantity_positive"),
+            # However often Receive is clicked or a job re-runs, no line takes back more units than it sold.
+            models.CheckConstraint(condition=Q(return_received__lte=F("quantity")), name="order_line_return_within_quantity"),
         ]
 
     def __str__(self) -> str:
         return f"{self.order} {self.seller_sku} × {self.quantity}"
+
+
+class ReturnCondition(models.TextChoices):
+    RESTOCK = "restock", _("back to stock")
+    DAMAGED = "damaged", _("damaged, written off")
+    #: The parcel will not come back (lost or scrapped by the courier, refund without return): nothing
+    #: moves in the ledger, the units stay deducted, and the line leaves the returns list.
+    LOST = "lost", _("not coming back")
+
+
+class ReturnReceipt(models.Model):
+    """Staff (or the channel's "return received", when the channel allows it) dealing with units coming back.
+
+    A returned line keeps its units deducted until its parcel is in the shop:
+    only then do they go back on sale. Each receipt is the n-th (`seq`) of its
+    line, so a double click or a re-run job that repeats one is refused by the
+    database, and the line's `return_received` can never pass its quantity.
+    Its ledger movements point back to it (ref_type "return_receipt").
+    """
+
+    line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="return_receipts", verbose_name=_("order line"))
+    seq = models.PositiveIntegerField()
+    quantity = models.PositiveIntegerField(_("quantity"))
+    condition = models.CharField(_("condition"), max_length=10, choices=ReturnCondition.choices)
+    location = models.ForeignKey("channels_app.Location", on_delete=models.PROTECT, related_name="+", verbose_name=_("location"))
+    automatic = models.BooleanField(_("received automatically"), default=False)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("by")
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("return receipt")
+        verbose_name_plural = _("return receipts")
+        constraints = [
+            models.UniqueConstraint(fields=["line", "seq"], name="return_receipt_unique_line_seq"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="return_receipt_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line} ↩ {self.quantity} {self.condition}"
 
 
 class RemoteOrder(models.Model):

@@ -54,6 +54,13 @@ class Shop(models.Model):
     fault_seed = models.BigIntegerField(default=0)
     fault_draws = models.BigIntegerField(default=0, help_text="requests drawn from the fault generator since the last reset")
 
+    callback_url = models.URLField(max_length=500, blank=True,
+                                   help_text="where the shop's order pushes go (sandbox.notifications); empty: none are sent")
+    webhook_secret = models.CharField(max_length=128, blank=True, help_text="WooCommerce: the secret typed into the webhook form")
+    push_duplicate_rate = models.FloatField(default=0, help_text="share of pushes delivered twice")
+    push_loss_rate = models.FloatField(default=0, help_text="share of pushes never delivered (the poll must catch them)")
+    push_delay_ms = models.PositiveIntegerField(default=0, help_text="each push waits a random time up to this: they arrive out of order")
+
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from sandbox import flows
+from sandbox import flows, notifications
 from sandbox.models import IdCounter, Item, Order, OrderLine, OrderStatusChange, Shop, Token, Variant
 
 PLATFORM_NAMES = [p for p, _ in Shop._meta.get_field("platform").choices]
@@ -105,7 +105,8 @@ def default_credentials(platform: str, index: int = 1) -> dict:
                 "external_id": str(1_000_001_000 + index)}
     if platform == "woocommerce":
         return {"consumer_key": "ck_" + derived_secret("woocommerce", index, "ck", length=40),
-                "consumer_secret": "cs_" + derived_secret("woocommerce", index, "cs", length=40)}
+                "consumer_secret": "cs_" + derived_secret("woocommerce", index, "cs", length=40),
+                "webhook_secret": derived_secret("woocommerce", index, "webhook", length=32)}
     if platform == "shopify":
         # A custom app's Admin API access token and client secret; the store's one location.
         return {"app_key": "shpat_" + derived_secret("shopify", index, "access_token", length=32),
@@ -217,7 +218,8 @@ def shops_select(selector: str) -> list[Shop]:
 # ---------------------------------------------------------------- faults
 
 FAULT_FIELDS = ("latency_ms", "error_rate", "throttle_rate", "retry_after", "drop_rate", "malformed_rate",
-                "ignore_stock_rate", "shift_pages", "fault_seed", "unknown_status_rate")
+                "ignore_stock_rate", "shift_pages", "fault_seed", "unknown_status_rate",
+                "push_duplicate_rate", "push_loss_rate", "push_delay_ms")
 
 
 def shop_set_faults(shop: Shop, **faults) -> Shop:
@@ -227,7 +229,7 @@ def shop_set_faults(shop: Shop, **faults) -> Shop:
             raise SandboxError(f"unknown fault {name!r}")
         if name.endswith("_rate") and not 0 <= float(value) <= 1:
             raise SandboxError(f"{name} must be between 0 and 1")
-        if name in ("latency_ms", "retry_after") and int(value) < 0:
+        if name in ("latency_ms", "retry_after", "push_delay_ms") and int(value) < 0:
             raise SandboxError(f"{name} must not be negative")
         setattr(shop, name, value)
     shop.fault_draws = 0
@@ -237,7 +239,8 @@ def shop_set_faults(shop: Shop, **faults) -> Shop:
 
 def shop_clear_faults(shop: Shop) -> Shop:
     return shop_set_faults(shop, latency_ms=0, error_rate=0, throttle_rate=0, drop_rate=0, malformed_rate=0,
-                           ignore_stock_rate=0, shift_pages=False, unknown_status_rate=0)
+                           ignore_stock_rate=0, shift_pages=False, unknown_status_rate=0,
+                           push_duplicate_rate=0, push_loss_rate=0, push_delay_ms=0)
 
 
 # ---------------------------------------------------------------- catalogue
@@ -381,6 +384,7 @@ def orders_create_bulk(shop: Shop, specs: list[dict], *, allow_oversell: bool = 
         OrderLine.objects.bulk_create(lines, batch_size=500)
         OrderStatusChange.objects.bulk_create(changes, batch_size=500)
         _apply_stock_delta(stock_delta, now)
+        notifications.orders_changed(shop, orders, created=True)
     return orders
 
 
@@ -418,6 +422,7 @@ def order_line_cancel(line: OrderLine, status: str, at: datetime | None = None) 
         line.save(update_fields=["status"])
         Order.objects.filter(pk=order.pk).update(updated_at=at)
         order.updated_at = at
+        notifications.orders_changed(order.shop, [order])
     return line
 
 
@@ -459,6 +464,7 @@ def order_set_status(order: Order, status: str, at: datetime | None = None) -> O
         order.status, order.updated_at, order.stock_taken = status, at, taken
         order.save(update_fields=["status", "updated_at", "stock_taken"])
         OrderStatusChange.objects.create(order=order, status=status, at=at)
+        notifications.orders_changed(order.shop, [order])
     return order
 
 
@@ -506,7 +512,8 @@ def shops_json(base_url: str) -> list[dict]:
                      "location_id": f"gid://shopify/Location/{shop.warehouse_id}"}
             auth = ""
         else:
-            creds = {"consumer_key": shop.consumer_key, "consumer_secret": shop.consumer_secret}
+            creds = {"consumer_key": shop.consumer_key, "consumer_secret": shop.consumer_secret,
+                     "webhook_secret": shop.webhook_secret}
             auth = ""
         out.append({"platform": shop.platform, "shop": shop.name, "base_url": f"{base}/sandbox/{shop.platform}",
                     "auth_base_url": auth, "credentials": creds})

@@ -9,6 +9,7 @@ def ensure_groups() -> None:
     """The roles come from a data migration; a transactional test's flush removes them, so make them again."""
     if Group.objects.filter(name__in=["viewers", "operators", "administrators"]).count() != 3:
         importlib.import_module("omnisync.migrations.0003_groups").create_groups(apps, None)
+        importlib.import_module("alerts.migrations.0002_groups").grant(apps, None)
 
 
 @pytest.fixture
@@ -36,3 +37,14 @@ def operator(make_user):
 @pytest.fixture
 def administrator(make_user):
     return make_user("administrator", "administrators", is_staff=True)
+
+
+@pytest.fixture
+def english(client, settings):
+    """This test's client reads the pages in English, as staff who picked it with the switcher (its cookie).
+
+    The shop's language is Indonesian whatever the browser asks for (omnisync.lib.language), so a test
+    that checks English words says so with this fixture; Accept-Language no longer picks the language.
+    """
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client

@@ -9,8 +9,9 @@ When the design changes, change this file by hand.
 from __future__ import annotations
 
 # What one unit of an order line does to the POS, per canonical status: (allocated, deducted from on hand).
-# `unpaid` allocates only when the channel counts unpaid orders; `returned` stays deducted unless the
-# channel restocks returns. Both are settled in `unit_effect`.
+# `unpaid` allocates only when the channel counts unpaid orders (settled in `unit_effect`). `returned` stays
+# deducted until staff receive the parcel; `cancelled` after the POS had deducted the units (a failed delivery)
+# stays deducted too (settled in `effect_after`).
 UNIT_EFFECT = {
     "unpaid": (1, 0),
     "to_ship": (1, 0),
@@ -79,10 +80,30 @@ def status_of(platform: str, raw: str) -> str:
     return min(live, key=STAGE.__getitem__) if live else "cancelled"
 
 
-def unit_effect(status: str, *, count_unpaid: bool = True, restock_returns: bool = False) -> tuple[int, int]:
-    """(allocated, deducted) for one unit of a line in `status`, under the channel's two settings."""
+def unit_effect(status: str, *, count_unpaid: bool = True) -> tuple[int, int]:
+    """(allocated, deducted) for one unit of a line in `status`, under the channel's setting, before any receipt."""
     if status == "unpaid" and not count_unpaid:
         return (0, 0)
-    if status == "returned" and restock_returns:
-        return (0, 0)
     return UNIT_EFFECT[status]
+
+
+def effect_after(applied: list[str], *, count_unpaid: bool = True) -> tuple[int, int]:
+    """(allocated, deducted) per unit after the POS applied these statuses in turn: a cancellation that
+    reaches a line whose units had already left keeps them deducted (the parcel is on its way back)."""
+    effect = (0, 0)
+    for status in applied:
+        if status == "cancelled" and effect[1]:
+            effect = (0, effect[1])
+        else:
+            effect = unit_effect(status, count_unpaid=count_unpaid)
+    return effect
+
+
+def expand(bundles: dict[str, dict[str, int]], code: str, units: int) -> dict[str, int]:
+    """The units of each SKU that `units` of `code` move: a bundle's components (units × units per bundle), else itself.
+
+    `bundles` is {bundle code: {component code: units per bundle}}, written by
+    the test; a bundle never holds stock of its own and never nests.
+    """
+    parts = bundles.get(code)
+    return {component: units * per for component, per in parts.items()} if parts else {code: units}

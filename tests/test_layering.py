@@ -1,11 +1,11 @@
-"""Imports point one way: omnisync.lib ← channels_app ← inventory ← orders ← the top of omnisync; the sandbox is an island."""
+"""Imports point one way: omnisync.lib ← channels_app ← inventory ← orders ← alerts ← the top of omnisync; the sandbox is an island."""
 
 import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-LAYERS = ["omnisync.lib", "channels_app", "inventory", "orders", "omnisync"]
-PACKAGES = ("omnisync", "channels_app", "inventory", "orders")
+LAYERS = ["omnisync.lib", "channels_app", "inventory", "orders", "alerts", "omnisync"]
+PACKAGES = ("omnisync", "channels_app", "inventory", "orders", "alerts")
 
 
 def layer_of(module: str) -> int | None:
@@ -62,10 +62,12 @@ def test_the_checker_sees_a_wrong_import_and_passes_a_right_one(tmp_path):
         "inventory": "from channels_app.models import Channel\n\nfrom orders.models import Order\n",  # line 3 points up
         "orders": "from inventory.models import Sku\nimport sandbox.models\n",  # the sandbox: never
         "orders/migrations": "from omnisync.models import DailyReport\n",  # migrations are not checked here
+        "alerts": "from orders.models import Order\nfrom omnisync.routine import routine_request\n",  # line 2 points up
     }.items():
         (tmp_path / package).mkdir(parents=True, exist_ok=True)
         (tmp_path / package / "probe.py").write_text(source)
     assert wrong_imports(tmp_path) == [
         "inventory/probe.py:3 imports orders.models from a higher layer",
         "orders/probe.py:2 imports the sandbox (sandbox.models)",
+        "alerts/probe.py:2 imports omnisync.routine from a higher layer",
     ]

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections, router, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from inventory.bundles import bundle_components
 from inventory.models import Location, MovementReason, Sku, StockLevel, StockMovement
 
 
@@ -32,6 +34,31 @@ class StockChange:
     ref_seq: int | None = None
     note: str = ""
     user_id: int | None = None
+    #: Set on the component changes a bundle's change was posted as.
+    bundle_id: int | None = None
+
+
+def bundles_expand(changes: Sequence[StockChange]) -> list[StockChange]:
+    """Each change to a bundle SKU as its components' changes (units × units per bundle); others as they are.
+
+    Done here, under every poster, so that whoever moves a bundle (an order
+    import, linking a listing, a return, a staff correction) moves its
+    components, and the bundle itself never holds stock. One query.
+    """
+    parts = bundle_components({c.sku_id for c in changes if c.bundle_id is None})
+    if not parts:
+        return list(changes)
+    out = []
+    for c in changes:
+        if c.sku_id not in parts or c.bundle_id is not None:
+            out.append(c)
+            continue
+        out.extend(
+            replace(c, sku_id=component_id, on_hand_change=c.on_hand_change * units, allocated_change=c.allocated_change * units,
+                    bundle_id=c.sku_id)
+            for component_id, units in parts[c.sku_id]
+        )
+    return out
 
 
 def stock_levels_lock(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], StockLevel]:
@@ -56,12 +83,12 @@ def stock_levels_lock(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Stoc
 
 
 MOVEMENT_COLUMNS = ("sku_id", "location_id", "on_hand_change", "allocated_change", "reason", "reference", "ref_type", "ref_id",
-                    "ref_seq", "note", "created_by_id", "created_at")
+                    "ref_seq", "note", "created_by_id", "created_at", "bundle_id")
 
 
 def ledger_post(changes: Sequence[StockChange]) -> list[StockMovement]:
     """Post movements and move the stock levels by the same amounts, atomically; returns the movements (with ids)."""
-    changes = [c for c in changes if c.on_hand_change or c.allocated_change]
+    changes = bundles_expand([c for c in changes if c.on_hand_change or c.allocated_change])
     if not changes:
         return []
     with transaction.atomic():
@@ -70,7 +97,7 @@ def ledger_post(changes: Sequence[StockChange]) -> list[StockMovement]:
             StockMovement(
                 sku_id=c.sku_id, location_id=c.location_id, on_hand_change=c.on_hand_change, allocated_change=c.allocated_change,
                 reason=c.reason, reference=c.reference[:200], ref_type=c.ref_type, ref_id=c.ref_id, ref_seq=c.ref_seq,
-                note=c.note[:300], created_by_id=c.user_id,
+                note=c.note[:300], created_by_id=c.user_id, bundle_id=c.bundle_id,
             )
             for c in changes
         ])
@@ -83,7 +110,7 @@ def ledger_post_many(changes: Sequence[StockChange]) -> int:
     (nothing is read back), the levels with one upsert. Inside an import's
     transaction it joins that transaction (no savepoint of its own).
     """
-    changes = [c for c in changes if c.on_hand_change or c.allocated_change]
+    changes = bundles_expand([c for c in changes if c.on_hand_change or c.allocated_change])
     if not changes:
         return 0
     now = timezone.now()
@@ -91,7 +118,7 @@ def ledger_post_many(changes: Sequence[StockChange]) -> int:
         _levels_move(changes, now)
         rows_insert(StockMovement, MOVEMENT_COLUMNS, [
             (c.sku_id, c.location_id, c.on_hand_change, c.allocated_change, c.reason, c.reference[:200], c.ref_type, c.ref_id,
-             c.ref_seq, c.note[:300], c.user_id, now)
+             c.ref_seq, c.note[:300], c.user_id, now, c.bundle_id)
             for c in changes
         ])
     return len(changes)
@@ -137,10 +164,19 @@ def _levels_add(db, rows: list[tuple[int, int, int, int]], now) -> set[tuple[int
     with bulk_cursor(db) as cursor:
         for batch in value_batches(db, rows, 4):
             source, params = values_source(db, [f("sku"), f("location"), f("on_hand"), f("allocated")], batch)
+            if db.vendor == "postgresql":
+                # An UPDATE … FROM locks rows in the order its join meets them, which the planner picks per
+                # statement: two imports of the same SKUs then deadlock (seen with 4 workers). The rows are
+                # locked first by a SELECT … ORDER BY … FOR UPDATE, which locks in key order (ORDER BY comes first).
+                source = (f"SELECT s.id AS level_id, v.column3, v.column4 FROM {table} s JOIN ({source}) AS v "  # noqa: S608
+                          f"ON s.sku_id = v.column1 AND s.location_id = v.column2 ORDER BY s.sku_id, s.location_id FOR UPDATE OF s")
+                match = f"{table}.id = v.level_id"
+            else:
+                match = f"{table}.sku_id = v.column1 AND {table}.location_id = v.column2"
             cursor.execute(
                 f"UPDATE {table} SET on_hand = {table}.on_hand + v.column3, allocated = {table}.allocated + v.column4, "  # noqa: S608
                 f"updated_at = %s FROM ({source}) AS v "
-                f"WHERE {table}.sku_id = v.column1 AND {table}.location_id = v.column2 RETURNING {table}.sku_id, {table}.location_id",
+                f"WHERE {match} RETURNING {table}.sku_id, {table}.location_id",
                 [datetime_adapter(db)(now), *params],
             )
             found.update(cursor.fetchall())
@@ -360,6 +396,9 @@ def stock_count(*, sku: Sku, location: Location, counted: int, user=None, note: 
     """Record a physical count: on hand becomes `counted`; the ledger keeps the difference."""
     if not isinstance(counted, int) or isinstance(counted, bool) or counted < 0:
         raise ValidationError({"counted": "The counted quantity must be a whole number, zero or more."})
+    if bundle_components({sku.pk}):
+        raise ValidationError({"sku": _("%(code)s is a bundle, which holds no stock of its own: count its components.")
+                                      % {"code": sku.code}})
     with transaction.atomic():
         level = stock_levels_lock({(sku.pk, location.pk)})[(sku.pk, location.pk)]
         difference = counted - level.on_hand
@@ -380,6 +419,10 @@ def stock_import(*, location: Location, quantities: dict[int, int], reference: s
     bad = [sku_id for sku_id, qty in quantities.items() if qty < 0]
     if bad:
         raise ValidationError({"quantities": f"Negative opening stock for {len(bad)} SKU(s)."})
+    bundles = bundle_components(set(quantities))
+    if bundles:
+        raise ValidationError({"quantities": f"{len(bundles)} SKU(s) are bundles, which hold no stock of their own: "
+                                             "give their components' stock instead."})
     with transaction.atomic():
         levels = stock_levels_lock({(sku_id, location.pk) for sku_id in quantities})
         changes = [

@@ -7,9 +7,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from channels_app.models import Channel, RunKind
+from omnisync.lib.format import DateTimeText
 
 BUTTON_KINDS = (RunKind.SCAN, RunKind.DOWNLOAD_ORDERS, RunKind.UPDATE_INVENTORY, RunKind.ROUTINE)
-LOCAL_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+#: shop time, typed and shown as the pages write a time (omnisync.lib.format)
+LOCAL_INPUT = DateTimeText()
 
 
 class JobForm(forms.Form):

@@ -10,11 +10,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Max, QuerySet, Subquery, Sum
+from django.db.models import Case, DateTimeField, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum, When
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
-from channels_app.models import Channel, RunKind, SaleEvent, SalePlan, SyncRun, sale_plan
+from channels_app.models import Channel, RunKind, RunStatus, SaleEvent, SalePlan, SyncRun, sale_plan
 from omnisync.models import DailyReport
+from orders.mismatches import is_missing
+from orders.models import RemoteOrder
 
 #: kinds shown on a channel card, in the order of the routine
 CARD_KINDS = (RunKind.SCAN, RunKind.DOWNLOAD_ORDERS, RunKind.UPDATE_INVENTORY, RunKind.ROUTINE)
@@ -28,6 +33,8 @@ class ChannelCard:
     active_runs: list[SyncRun]
     sale: SalePlan
     expiry_warnings: list[tuple[str, dt.datetime]] = field(default_factory=list)
+    #: when the oldest order the POS lacks was last updated on the channel (None when nothing is missing)
+    missing_since: dt.datetime | None = None
 
     @property
     def slots(self) -> list[tuple[str, SyncRun | None]]:
@@ -53,9 +60,22 @@ def sale_events_today(today: dt.date | None = None) -> list[SaleEvent]:
     return list(SaleEvent.objects.on(today).prefetch_related("channels"))
 
 
+def missing_since() -> Case:
+    """Per channel, the channel time of its oldest missing order: what the card says is missing since when.
+
+    Looked up only where the channel's count says something is missing, so a
+    channel in order costs nothing; one column of the channels query.
+    """
+    oldest = (
+        RemoteOrder.objects.filter(channel_id=OuterRef("pk")).filter(is_missing())
+        .order_by().values("channel_id").annotate(oldest=Min("channel_updated_at")).values("oldest")
+    )
+    return Case(When(orders_missing__gt=0, then=Subquery(oldest)), default=None, output_field=DateTimeField())
+
+
 def dashboard_cards(channel_ids: list[int] | None = None) -> list[ChannelCard]:
     """One card per channel, in five queries however many channels and runs there are."""
-    channels = Channel.objects.select_related("location").order_by("name")
+    channels = Channel.objects.select_related("location").annotate(missing_since=missing_since()).order_by("name")
     if channel_ids is not None:
         channels = channels.filter(pk__in=channel_ids)
     channels = list(channels)
@@ -82,8 +102,60 @@ def dashboard_cards(channel_ids: list[int] | None = None) -> list[ChannelCard]:
             active_runs=active.get(ch.pk, []),
             sale=sale_plan(ch, today, events),
             expiry_warnings=warnings,
+            missing_since=ch.missing_since,
         ))
     return cards
+
+
+# --- first-run checklist --------------------------------------------------------
+
+#: a run that reached the marketplace and did its work, wholly or in part
+WORKED = (RunStatus.SUCCEEDED, RunStatus.PARTIAL)
+#: the kinds of run that call the marketplace's API (a report run does not)
+TALKING_KINDS = (RunKind.SCAN, RunKind.CHECK_ORDERS, RunKind.DOWNLOAD_ORDERS, RunKind.UPDATE_INVENTORY)
+
+
+@dataclass
+class SetupStep:
+    key: str
+    label: str | Promise
+    done: bool
+    url: str
+
+
+def setup_checklist() -> list[SetupStep]:
+    """The first-run steps, each ticked from what the database shows, in one query.
+
+    The admin's "Test connection" leaves no record (it clears the channel's
+    last error), so a run that talked to the marketplace and worked stands
+    for a tested connection. A dry run of Update Inventory pushes nothing and
+    does not count as the first push.
+    """
+    worked = SyncRun.objects.filter(channel_id=OuterRef("pk"), status__in=WORKED)
+    first = (
+        Channel.objects.order_by("name", "pk")
+        .annotate(
+            connected=Exists(worked.filter(kind__in=TALKING_KINDS)),
+            scanned=Exists(worked.filter(kind=RunKind.SCAN)),
+            downloaded=Exists(worked.filter(kind=RunKind.DOWNLOAD_ORDERS)),
+            pushed=Exists(worked.filter(kind=RunKind.UPDATE_INVENTORY).filter(~Q(params__has_key="dry_run") | Q(params__dry_run=False))),
+        )
+        .values("pk", "connected", "scanned", "downloaded", "pushed")
+    )
+    rows = list(first)
+    done = {key: any(r[key] for r in rows) for key in ("connected", "scanned", "downloaded", "pushed")}
+    pk = rows[0]["pk"] if rows else None
+    add_url = reverse("admin:channels_app_channel_add")
+    card = f"{reverse('dashboard')}#channel-{pk}" if pk else add_url
+    return [
+        SetupStep("channel", _("Add a channel"), bool(rows), add_url),
+        SetupStep("connection", _("Test the connection"), done["connected"],
+                  reverse("admin:channels_app_channel_change", args=[pk]) if pk else add_url),
+        SetupStep("scan", _("First scan"), done["scanned"], card),
+        SetupStep("download", _("First download of orders"), done["downloaded"],
+                  f"{reverse('download_start')}?channel={pk}" if pk else add_url),
+        SetupStep("push", _("First stock push"), done["pushed"], reverse("inventory_preview", args=[pk]) if pk else add_url),
+    ]
 
 
 # --- daily report chart -----------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from omnisync.dashboard import stock, views
+from omnisync.dashboard import returns, stock, unmapped, views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -12,8 +12,12 @@ urlpatterns = [
     path("orders/mismatches/", views.MismatchesView.as_view(), name="mismatches"),
     path("orders/", views.OrdersView.as_view(), name="orders"),
     path("orders/<int:pk>/", views.order_detail, name="order_detail"),
+    path("orders/unmapped/", unmapped.unmapped_page, name="unmapped"),
+    path("orders/unmapped/link/", unmapped.unmapped_link, name="unmapped_link"),
+    path("orders/unmapped/skus/", unmapped.unmapped_sku_options, name="unmapped_sku_options"),
     path("stock/discrepancies/", views.DiscrepanciesView.as_view(), name="discrepancies"),
     path("stock/adjust/", stock.stock_adjust_page, name="stock_adjust"),
+    path("orders/returns/", returns.ReturnsView.as_view(), name="returns"),
     path("listings/", views.ListingsView.as_view(), name="listings"),
     path("runs/", views.RunsView.as_view(), name="runs"),
     path("runs/<int:pk>/", views.RunDetailView.as_view(), name="run_detail"),

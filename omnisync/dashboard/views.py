@@ -50,7 +50,9 @@ def dashboard(request):
     can_run = request.user.has_perm(RUN_JOBS)
     for card in cards:
         card.download_form = DownloadOrdersForm(initial={"channel": card.channel.pk}, auto_id=f"dl{card.channel.pk}-%s") if can_run else None
-    return render(request, "dashboard/index.html", {"cards": cards, "can_run": can_run})
+    steps = selectors.setup_checklist()
+    setup = None if all(step.done for step in steps) else steps
+    return render(request, "dashboard/index.html", {"cards": cards, "can_run": can_run, "setup": setup})
 
 
 def channel_stats(request, pk: int):

@@ -56,6 +56,13 @@ BUNDLES = [
 ]
 
 
+#: Bundles the POS keeps (kits): sold on every channel as a product of their own, whose stock is what the components allow.
+POS_BUNDLES = [
+    {"code": "PAKET-KAOS-3", "name": "Paket 3 Kaos Polos Katun M", "stock": 4, "components": {"KAOS-M": 3}},
+    {"code": "PAKET-SAMBAL", "name": "Paket Sambal Bawang Ori + Pedas", "stock": 4, "components": {"SMB-ORI": 1, "SMB-PDS": 1}},
+]
+
+
 def branch_stock(catalogue: list[dict], seed: int = 2424) -> dict[str, int]:
     """Deterministic opening stock of the second warehouse (Gudang Surabaya): every fourth SKU."""
     rng = random.Random(seed)

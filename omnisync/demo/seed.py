@@ -10,7 +10,8 @@ The shops also show what real shops run into (MARKETPLACES.md): TikTok and
 Shopee keep stock in two warehouses (Gudang Jakarta, the channel's location,
 and Gudang Surabaya, a second POS location), linked as staff would with "Load
 warehouses from the marketplace"; TikTok sells a combined listing (a bundle of
-two SKUs) and has an order with one line cancelled on its own; Lazada holds
+two SKUs) and has an order with one line cancelled on its own; every shop sells two of the POS's kits
+(PAKET-KAOS-3, PAKET-SAMBAL: bundle SKUs whose stock is their components'); Lazada holds
 units for unpaid and pending orders and a campaign locks some of one SKU; a
 WooCommerce order sits in a plugin's status (`awaiting-shipment`) that no map
 knows, counted as "unknown status" until staff map it; the Shopify store is
@@ -27,15 +28,17 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
+from django.urls import reverse
 
 from channels_app.adapters.registry import get_adapter
 from channels_app.adapters.types import StockUpdate
 from channels_app.models import Channel, RunKind
 from channels_app.runs import run_now
+from inventory.bundles import bundle_definitions_set
 from inventory.models import Listing, Location, Sku, WarehouseLink
 from inventory.services.ledger import stock_import
 from inventory.services.warehouses import warehouse_links_load
-from omnisync.demo.catalogue import BUNDLES, branch_stock, demo_skus
+from omnisync.demo.catalogue import BUNDLES, POS_BUNDLES, branch_stock, demo_skus
 from omnisync.demo.server import local_server
 
 CHANNEL_NAMES = {"shopee": "Shopee Toko Jaya", "tiktok": "Tokopedia & TikTok Shop", "lazada": "Lazada Toko Jaya", "woocommerce": "tokojaya.id (WooCommerce)",
@@ -60,11 +63,16 @@ def demo_seed(site_url: str, say=print) -> bool:
         ids = dict(Sku.objects.values_list("code", "pk"))
         stock_import(location=jakarta, quantities={ids[c["code"]]: c["stock"] for c in catalogue}, reference="opening stock")
         stock_import(location=surabaya, quantities={ids[code]: qty for code, qty in second.items()}, reference="opening stock")
+        # Kits: the bundle SKU holds no stock; its components' stock says how many can be sold.
+        Sku.objects.bulk_create([Sku(code=b["code"], name=b["name"]) for b in POS_BUNDLES])
+        ids = dict(Sku.objects.values_list("code", "pk"))
+        bundle_definitions_set({ids[b["code"]]: {ids[c]: n for c, n in b["components"].items()} for b in POS_BUNDLES})
     say(f"POS: {len(catalogue)} SKUs with opening stock at {jakarta.name}, {len(second)} of them also at {surabaya.name}.")
 
     path = Path(settings.VAR_DIR) / "demo-catalogue.json"
     rows = [{**c, "second_stock": second[c["code"]]} if c["code"] in second else c for c in catalogue]
-    path.write_text(json.dumps(rows + NOT_IN_POS + BUNDLES))
+    kits = [{"code": b["code"], "name": b["name"], "stock": b["stock"]} for b in POS_BUNDLES]
+    path.write_text(json.dumps(rows + kits + NOT_IN_POS + BUNDLES))
     call_command("sandbox_seed", catalogue=str(path), base_url=site_url, stdout=io.StringIO())
     out = io.StringIO()
     call_command("sandbox_shops", json=True, base_url=site_url, stdout=out)
@@ -100,6 +108,12 @@ def demo_seed(site_url: str, say=print) -> bool:
             _run(ch, RunKind.SCAN, {"full": True})
         for ch in channels:
             _repoint(ch, local_url, site_url)
+    # From now on the sandbox pushes its order changes, as each marketplace would, to the channels' endpoints
+    # (after the sale above, whose orders the demo shows as missing).
+    for shop, ch in zip(shops, channels, strict=True):
+        call_command("sandbox_push", shop=shop["shop"], callback_url=f"{site_url}{reverse('order-push', args=[ch.platform, ch.pk])}",
+                     stdout=io.StringIO())
+    say(f"Order pushes: each sandbox shop notifies {site_url}/webhooks/<platform>/<channel id>/.")
     for ch in Channel.objects.all():
         say(f"  {ch.name}: {ch.orders_missing} missing, {ch.orders_wrong_status} wrong status, "
             f"{ch.orders_unknown_status} unknown status, {ch.stock_discrepancies} stock discrepancies, "

@@ -15,7 +15,10 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-DATE = forms.DateInput(attrs={"type": "date"})
+from omnisync.lib.format import DateText, local_date
+
+#: a day typed and shown as the pages write it (omnisync.lib.format), not in the browser's own format
+DATE = DateText()
 
 
 class SearchFilter(filters.CharFilter):
@@ -104,7 +107,7 @@ class DefaultsForm(forms.Form):
             if key in data or field.initial is None:
                 continue
             value = field.initial() if callable(field.initial) else field.initial
-            data[key] = value.isoformat() if isinstance(value, dt.date) else value
+            data[key] = local_date(value) if isinstance(value, dt.date) else value
         self.data = data
 
 

@@ -22,11 +22,21 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.text import capfirst
 
+from omnisync.lib.format import local_datetime
+
 EXPORT_CHUNK = 1000
 
 
-class LocalDateTimeColumn(tables.DateTimeColumn):
-    """Shows and exports times in the shop's time zone, not the database's UTC."""
+class LocalDateTimeColumn(tables.Column):
+    """Shows and exports times in the shop's time zone, not the database's UTC.
+
+    On screen as the active language writes a time (omnisync.lib.format), as plain text: a template
+    per cell, as django-tables2's DateTimeColumn renders, was most of a list page's time. The CSV
+    keeps ISO 8601 in shop time, which spreadsheets sort and read in any language.
+    """
+
+    def render(self, value):
+        return local_datetime(value)
 
     def value(self, value, **kwargs):
         if value is None:

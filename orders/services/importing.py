@@ -24,6 +24,7 @@ from orders.models import CanonicalStatus, Order, OrderLine, RemoteOrder
 from orders.overrides import channel_overrides
 from orders.recency import is_newer
 from orders.remote import remote_orders_upsert
+from orders.services.returns import returns_auto_receive
 from orders.status_maps import canonical_status
 
 REF_TYPE = "order_line"
@@ -164,7 +165,7 @@ def _import_batch(channel, orders: Sequence[ChannelOrder], listed: Mapping[str, 
             allocated = deducted = version = 0
             location_id = None
             if sku_id:
-                target = line_effect(status, ln.quantity, count_unpaid=channel.count_unpaid, restock_returns=channel.restock_returns)
+                target = line_effect(status, ln.quantity, count_unpaid=channel.count_unpaid)
                 if target.allocated or target.deducted:
                     allocated, deducted, location_id, version = target.allocated, target.deducted, channel.location_id, 1
                     new_effects[(opk, ln.line_key[:200])] = (
@@ -222,6 +223,8 @@ def _import_batch(channel, orders: Sequence[ChannelOrder], listed: Mapping[str, 
         fields = ("status", "raw_status", "channel_updated_at", "total", "updated_at")
         if not rows_update(Order, fields, [(o.pk, *(getattr(o, f) for f in fields)) for o in changed_orders]):
             Order.objects.bulk_update(changed_orders, list(fields))
+    # A return the channel reports back with the seller is received at once where the channel allows it.
+    returns_auto_receive(channel, order_pks.values())
     _remote_orders_record(channel, {
         oid: p for oid, p in prepared.items() if listed.get(oid) != (p.order.raw_status, p.order.updated_at)
     }, now)
@@ -339,7 +342,7 @@ def _resolve_skus(channel, lines) -> dict[tuple[str, str, str], int]:
 
 def _effect_change(channel, order: Order, row: OrderLine) -> StockChange | None:
     target = line_effect(
-        row.status, row.quantity, count_unpaid=channel.count_unpaid, restock_returns=channel.restock_returns,
+        row.status, row.quantity, count_unpaid=channel.count_unpaid,
         current=Effect(row.applied_allocated, row.applied_deducted),
     )
     d_alloc = target.allocated - row.applied_allocated

@@ -30,7 +30,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from sandbox import faults, services
+from sandbox import faults, notifications, services
 from sandbox.models import Item, Order, OrderStatusChange, Shop, Variant
 from sandbox.platforms.base import ApiError, Platform, json_response, money
 from sandbox.signing import oauth1_sign, same
@@ -59,6 +59,7 @@ def set_custom_status(order: Order, status: str, at=None) -> Order:
         order.status, order.updated_at = status, at
         order.save(update_fields=["status", "updated_at"])
         OrderStatusChange.objects.create(order=order, status=status, at=at)
+        notifications.orders_changed(order.shop, [order])
     return order
 
 

@@ -4,6 +4,7 @@ import os
 import shutil
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Permission
 
 from channels_app.models import Channel, SyncRun
@@ -21,7 +22,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def browser_page():
+def browser_page(live_server):
+    """A browser whose staff picked English (the switcher's cookie): the shop's default is Indonesian whatever the browser's locale."""
     if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
         pytest.skip("install Chromium: apt-get install chromium")
     from playwright.sync_api import sync_playwright
@@ -29,6 +31,7 @@ def browser_page():
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
+        context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}])
         page = context.new_page()
         page.set_default_timeout(20_000)
         yield page
@@ -91,8 +94,8 @@ def test_download_form_says_what_is_wrong_beside_the_field(browser_page, live_se
     log_in(page, live_server)
     form = page.locator(f"#dl{ch.pk}-form")
     form.locator("summary").click()
-    form.locator('input[name="since"]').fill("2026-11-11T10:00")
-    form.locator('input[name="until"]').fill("2026-11-10T10:00")
+    form.locator('input[name="since"]').fill("11 Nov 2026, 10:00")  # typed as the English pages write a time
+    form.locator('input[name="until"]').fill("10 Nov 2026, 10:00")
     form.locator('button[data-job="download_orders"]').click()
     page.wait_for_selector(f"#dl{ch.pk}-form .errorlist")
     assert "The end must be after the start." in page.locator(f"#dl{ch.pk}-form").inner_text()

@@ -81,7 +81,7 @@ def test_unreachable_channel_fails_with_reason_on_the_channel():
 
 
 @pytest.mark.django_db
-def test_todays_report_row_keeps_what_was_wrong_after_it_is_fixed():
+def test_todays_report_row_counts_what_is_wrong_at_the_end_like_the_card():
     from omnisync.models import DailyReport
 
     ch = f.channel()
@@ -89,10 +89,13 @@ def test_todays_report_row_keeps_what_was_wrong_after_it_is_fixed():
     ch.save()
     first, _ = run_request(ch, RunKind.REPORT, queue=False)
     run_execute(first.pk)
+    row = DailyReport.objects.get(channel=ch, day=timezone.localdate())
+    assert (row.orders_missing, row.stock_discrepancies) == (5, 3)
     ch.orders_missing = ch.stock_discrepancies = 0
     ch.save()
     second, _ = run_request(ch, RunKind.REPORT, queue=False)
     run_execute(second.pk)
-    row = DailyReport.objects.get(channel=ch, day=timezone.localdate())
-    assert (row.orders_missing, row.stock_discrepancies) == (5, 3)
+    row.refresh_from_db()
+    # "missing at end of day" and "stock discrepancies at end of day": what the card shows now, not the day's peak
+    assert (row.orders_missing, row.stock_discrepancies) == (0, 0)
     assert row.runs == 2 and row.runs_failed == 0

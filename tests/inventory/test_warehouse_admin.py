@@ -7,6 +7,7 @@ is left for staff; the returns warehouse is not a sales warehouse and is never o
 """
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
@@ -53,7 +54,8 @@ def connect(live_server, jakarta):
 
 @pytest.fixture
 def staff(administrator):
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")  # the messages below are checked in English (the shop's default is Indonesian)
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the messages below are checked in English (the shop's default is Indonesian)
     client.force_login(administrator)
     return client
 

@@ -176,8 +176,9 @@ def test_the_mismatch_kind_and_listing_tab_come_from_the_form(client_in, tied_or
 
 def test_the_report_range_defaults_to_thirty_days_in_the_form(client_in):
     today = timezone.localdate()
-    page = client_in.get(reverse("report")).content.decode()
-    assert f'value="{(today - dt.timedelta(days=29)).isoformat()}"' in page and f'value="{today.isoformat()}"' in page
+    page = client_in.get(reverse("report")).content.decode()  # in Indonesian, the shop's language: day/month/year
+    first = today - dt.timedelta(days=29)
+    assert f'value="{first:%d/%m/%Y}"' in page and f'value="{today:%d/%m/%Y}"' in page
 
 
 def test_csv_export_streams_every_row_in_chunks_through_the_columns(tied_orders):

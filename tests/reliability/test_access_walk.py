@@ -28,12 +28,13 @@ ROLE_MODELS = {
     "channels_app.channel", "channels_app.saleevent", "channels_app.syncrun", "channels_app.runissue",
     "channels_app.location", "inventory.sku", "inventory.stocklevel", "inventory.stockmovement", "inventory.listing",
     "orders.order", "orders.orderline", "orders.remoteorder", "inventory.warehouselink", "orders.statusoverride",
+    "alerts.alert", "alerts.webhookdelivery", "alerts.webhookendpoint",  # alerts/migrations/0002_groups.py
 }
 DASHBOARD_PAGES = {"dashboard", "channel_stats", "inventory_preview", "mismatches", "orders", "order_detail", "discrepancies",
-                   "listings", "runs", "run_detail", "run_progress", "report"}
+                   "listings", "runs", "run_detail", "run_progress", "report", "alerts", "alerts_banner"}
 PUBLIC = {"login", "set_language", "admin:login"}
 CONFIG_MODELS = {"channels_app.channel", "channels_app.saleevent", "channels_app.location", "inventory.sku",
-                 "inventory.warehouselink", "orders.statusoverride"}
+                 "inventory.warehouselink", "orders.statusoverride", "alerts.webhookendpoint"}
 INSIDE = {"ok", "redirect", "method"}
 
 
@@ -66,6 +67,8 @@ def url_of(name: str, pattern: URLPattern, objects: dict) -> str:
             kwargs[key] = "channels_app"
         elif key == "channel_id":
             kwargs[key] = objects["channel"]
+        elif key == "platform":
+            kwargs[key] = "shopee"
     return reverse(name, kwargs=kwargs)
 
 
@@ -107,7 +110,7 @@ def expected(role: str | None, name: str) -> set[str]:
     model = admin_model_of(name)
     if name in PUBLIC:
         return {"ok", "redirect"}
-    if name == "shopify-webhook":
+    if name in ("shopify-webhook", "order-push"):
         return {"method"}  # POST only, authenticated by its HMAC signature, for every role alike
     if name == "admin:logout":
         return {"login", "redirect", "method"}  # leaving is never refused
@@ -135,10 +138,18 @@ def expected(role: str | None, name: str) -> set[str]:
         return {"method"}  # POST only, for everyone logged in
     if name == "stock_adjust":
         return {"ok"}  # every role sees the page; posting needs the run_jobs permission (tests/dashboard/test_stock_page.py)
+    if name == "returns":
+        return {"ok"}  # every role sees the list; receiving needs the run_jobs permission (tests/dashboard/test_returns_page.py)
+    if name in ("unmapped", "unmapped_sku_options"):
+        return {"ok"}  # every role sees the lines; linking needs the run_jobs permission (tests/dashboard/test_unmapped_page.py)
+    if name == "unmapped_link":
+        return {"method"}  # POST only
     if name == "download_start":
         return {"denied"} if role == "viewers" else {"ok"}
     if name == "logout":
         return {"method"}
+    if name == "alert_acknowledge":
+        return {"method"}  # POST only; operators and administrators (tests/alerts/test_pages.py)
     raise AssertionError(f"a URL the access rules do not know: {name}")
 
 

@@ -263,7 +263,7 @@ def expected_pos_stock(world: World) -> dict[str, tuple[int, int]]:
             "seller_sku", "quantity", "status", "order__status")
         for code, quantity, line_status, order_status in lines:
             per_unit = truth.unit_effect(truth.status_of(platform, line_status or order_status),
-                                         count_unpaid=ch.count_unpaid, restock_returns=ch.restock_returns)
+                                         count_unpaid=ch.count_unpaid)
             allocated[code] += per_unit[0] * quantity
             deducted[code] += per_unit[1] * quantity
     return {code: (put_in[code] - deducted[code], allocated[code]) for code in world.codes}
@@ -299,7 +299,7 @@ def assert_books_consistent(world: World) -> None:
         if line.sku_id is None:
             continue
         assert line.status in truth.UNIT_EFFECT, f"line {line.pk} has status {line.status!r}: no sandbox status in these worlds should map there"
-        per_unit = truth.unit_effect(line.status, count_unpaid=ch.count_unpaid, restock_returns=ch.restock_returns)
+        per_unit = truth.unit_effect(line.status, count_unpaid=ch.count_unpaid)
         allocated, deducted = per_unit[0] * line.quantity, per_unit[1] * line.quantity
         assert (line.applied_allocated, line.applied_deducted) == (allocated, deducted), (line.pk, line.status)
         assert posted.get(line.pk, (0, 0)) == (allocated, -deducted), (line.pk, line.status, posted.get(line.pk))

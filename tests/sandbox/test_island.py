@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-FORBIDDEN = {"omnisync", "channels_app", "inventory", "orders"}
+FORBIDDEN = {"omnisync", "channels_app", "inventory", "orders", "alerts"}
 ROOT = Path(__file__).resolve().parents[2] / "sandbox"
 
 

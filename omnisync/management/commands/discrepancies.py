@@ -32,17 +32,22 @@ class Command(BaseCommand):
                 "orders_wrong_status": ch.orders_wrong_status, "orders_unknown_status": ch.orders_unknown_status,
                 "stock_discrepancies": ch.stock_discrepancies,
                 "listings_not_in_pos": ch.listings_not_in_pos,
+                "order_lines_unmapped": ch.order_lines_unmapped,
+                "returns_awaiting_receipt": ch.returns_awaiting_receipt,
                 "orders_verified_until": ch.orders_verified_until.isoformat() if ch.orders_verified_until else None,
             })
-        keys = ("orders_missing", "orders_wrong_status", "orders_unknown_status", "stock_discrepancies", "listings_not_in_pos")
+        keys = ("orders_missing", "orders_wrong_status", "orders_unknown_status", "stock_discrepancies", "listings_not_in_pos",
+                "order_lines_unmapped", "returns_awaiting_receipt")
         totals = {k: sum(r[k] for r in rows) for k in keys}
         if options["json"]:
             self.stdout.write(json.dumps({"channels": rows, "totals": totals}, indent=2))
         else:
             for r in rows:
                 self.stdout.write(f"{r['channel']:24} missing {r['orders_missing']:5}  wrong status {r['orders_wrong_status']:5}  "
-                                  f"unknown status {r['orders_unknown_status']:5}  stock {r['stock_discrepancies']:5}  not in POS {r['listings_not_in_pos']:5}")
+                                  f"unknown status {r['orders_unknown_status']:5}  stock {r['stock_discrepancies']:5}  not in POS {r['listings_not_in_pos']:5}"
+                                  f"  unmapped lines {r['order_lines_unmapped']:5}  returns awaiting {r['returns_awaiting_receipt']:5}")
             self.stdout.write(f"{'total':24} missing {totals['orders_missing']:5}  wrong status {totals['orders_wrong_status']:5}  "
-                              f"unknown status {totals['orders_unknown_status']:5}  stock {totals['stock_discrepancies']:5}  not in POS {totals['listings_not_in_pos']:5}")
+                              f"unknown status {totals['orders_unknown_status']:5}  stock {totals['stock_discrepancies']:5}  not in POS {totals['listings_not_in_pos']:5}"
+                              f"  unmapped lines {totals['order_lines_unmapped']:5}  returns awaiting {totals['returns_awaiting_receipt']:5}")
         if failed:
             raise SystemExit(1)

@@ -23,6 +23,16 @@ OPEN = {
 #: TikTok's cancellations call (order_line_item_ids), Lazada's per-item seller cancel (pending to RTS) or an
 #: unpaid item the buyer drops.
 LINE_CANCELLED = {"tiktok": "CANCELLED", "lazada": "canceled"}
+#: Where a shipped or completed order goes when its parcel comes back, per platform and status it has left from: a
+#: return, or a failed delivery (Lazada's shipped-back chart; TikTok Shop reports a failed delivery as CANCELLED and
+#: has no return status in its order API). Lazada's lost_by_3pl is a parcel that will not come back at all.
+RETURNS = {
+    "shopee": {"SHIPPED": ["TO_RETURN"], "TO_CONFIRM_RECEIVE": ["TO_RETURN"], "COMPLETED": ["TO_RETURN"]},
+    "tiktok": {"IN_TRANSIT": ["CANCELLED"], "DELIVERED": ["CANCELLED"]},
+    "lazada": {"shipped": ["shipped_back", "failed", "shipped_back_success", "lost_by_3pl"], "delivered": ["returned"]},
+    "woocommerce": {"completed": ["refunded"]},
+    "shopify": {"PAID/FULFILLED": ["REFUNDED/FULFILLED", "REFUNDED/FULFILLED/RETURNED"]},
+}
 
 
 class Command(BaseCommand):
@@ -36,14 +46,21 @@ class Command(BaseCommand):
                             help="cancel one line of N open multi-line TikTok / Lazada orders (the rest goes on)")
         parser.add_argument("--unknown-statuses", type=int, default=0, dest="unknown_statuses",
                             help="move N open orders to a status the platform's documentation does not list")
+        parser.add_argument("--unmapped", type=int, default=0,
+                            help="N new orders of a product added to the shop now, whose seller SKU no POS knows")
+        parser.add_argument("--returns", type=int, default=0,
+                            help="move N shipped or completed orders to their platform's returned / failed-delivery status")
         parser.add_argument("--shop", default="all", help="'all', a platform or a shop name")
         parser.add_argument("--seed", type=int, help="seed for a repeatable burst")
 
-    def handle(self, *args, orders=50, changes=20, line_cancels=0, unknown_statuses=0, shop="all", seed=None, **options):
+    def handle(self, *args, orders=50, changes=20, line_cancels=0, unknown_statuses=0, unmapped=0, returns=0, shop="all", seed=None,
+               **options):
         _common.non_negative("--orders", orders)
         _common.non_negative("--changes", changes)
         _common.non_negative("--line-cancels", line_cancels)
         _common.non_negative("--unknown-statuses", unknown_statuses)
+        _common.non_negative("--unmapped", unmapped)
+        _common.non_negative("--returns", returns)
         shops = _common.shops(shop)
         rng = random.Random(seed)
         now = timezone.now()
@@ -69,6 +86,10 @@ class Command(BaseCommand):
                 changed += 1
         cancelled = self.cancel_lines(shops, line_cancels, rng) if line_cancels else 0
         unknown = self.move_to_unknown(shops, unknown_statuses, rng) if unknown_statuses else 0
+        if unmapped:
+            self.stdout.write(f"{self.add_unmapped(shops, unmapped, rng)} new orders of products no POS knows")
+        if returns:
+            self.stdout.write(f"{self.send_back(shops, returns, rng)} shipped or completed orders returned or failed in delivery")
         self.stdout.write(f"{created} new orders, {changed} status changes, {cancelled} line cancels, "
                           f"{unknown} unknown statuses over {len(shops)} shop(s)")
 
@@ -87,6 +108,37 @@ class Command(BaseCommand):
             line.order = order
             services.order_line_cancel(line, LINE_CANCELLED[order.shop.platform])
         return min(count, len(candidates))
+
+    @staticmethod
+    def add_unmapped(shops, count, rng) -> int:
+        """`count` new orders of a product each shop that gets one adds now (a seller SKU like UNMAPPED-<shop>-<n>):
+        what happens when staff list something in the seller centre before it is in the POS."""
+        per_shop: dict = {}
+        for _ in range(count):
+            per_shop.setdefault(rng.choice(shops), []).append(rng.choice([1, 1, 2]))
+        created = 0
+        now = timezone.now()
+        for shop, quantities in per_shop.items():
+            taken = Variant.objects.filter(shop=shop, seller_sku__startswith="UNMAPPED-").count()
+            code = f"UNMAPPED-{shop.pk}-{taken + 1}"
+            with transaction.atomic():
+                services.items_add_bulk(shop, [{"name": f"Produk Baru {taken + 1}", "sku": code, "stock": sum(quantities) + 20,
+                                                "price": "35000"}])
+                created += len(services.orders_create_bulk(shop, [
+                    {"lines": [{"sku": code, "quantity": q}], "created_at": now, "buyer": f"buyer{rng.randint(1, 999):03d}"}
+                    for q in quantities
+                ]))
+        return created
+
+    @staticmethod
+    def send_back(shops, count, rng) -> int:
+        """Move `count` shipped or completed orders to a returned or failed-delivery status (RETURNS)."""
+        candidates = [o for o in Order.objects.filter(shop__in=shops).select_related("shop").order_by("pk")
+                      if o.status in RETURNS.get(o.shop.platform, {})]
+        chosen = rng.sample(candidates, min(count, len(candidates)))
+        for order in chosen:
+            services.order_set_status(order, rng.choice(RETURNS[order.shop.platform][order.status]))
+        return len(chosen)
 
     @staticmethod
     def move_to_unknown(shops, count, rng) -> int:
