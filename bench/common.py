@@ -9,10 +9,11 @@ inherited from seeding or from an earlier measurement.
 The latency profile (issue 13) runs the same jobs against a sandbox that
 answers each request 150 ms late and enforces each platform's documented (or
 assumed) request rate with the platform's throttle answer
-(`sandbox.faults.RATE_LIMITS`), with the product's real rate limits
-(HTTP_RATE_LIMIT_SCALE=1). Its floor is the time the platform itself allows:
-max(requests / allowed rate, dependent requests on the critical path ×
-latency). The sandbox is then served by one gunicorn process with many
+(`sandbox.faults.RATE_LIMITS`; Shopify: its query-cost bucket), with the
+product's real rate limits (HTTP_RATE_LIMIT_SCALE=1). Its floor is the time
+the platform itself allows: max(requests / allowed rate, dependent requests on
+the critical path × latency); for Shopify max(requested cost beyond the full
+bucket / restore rate, critical path × latency) (`ShopifyCost`). The sandbox is then served by one gunicorn process with many
 threads: the rate is counted in that process, and the latency overlaps.
 
 Benchmarks never touch the developer's database: SQLite uses
@@ -36,7 +37,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
-VAR = ROOT / "var" / "bench"
+#: The benchmark's files (SQLite database, server log); $BENCH_VAR_DIR runs two benchmarks side by side.
+VAR = Path(os.environ["BENCH_VAR_DIR"]) if os.environ.get("BENCH_VAR_DIR") else ROOT / "var" / "bench"
 BENCH_DB = "omnisync_bench"
 
 
@@ -102,13 +104,82 @@ def shop_profile(shop_name: str, *, latency_ms: int, rate_limited: bool) -> None
     Shop.objects.filter(name=shop_name).update(latency_ms=latency_ms, rate_limited=rate_limited, fault_draws=0)
 
 
-def latency_floor(platform: str, by_api: dict[str, int], critical: int, latency_ms: int = LATENCY_MS) -> dict:
+class ShopifyCost:
+    """What Shopify's GraphQL Admin API allows, from its documentation, for the minimum and the floor of Shopify rows.
+
+    Shopify limits query *cost*, not requests (shopify.dev, "GraphQL Admin API
+    rate limits", and "Shopify API limits"):
+    - RESTORE: the bucket refills at 1,000 points a second on Shopify Plus
+      (Standard 100, Advanced 200, enterprise 2,000): documented. Plus is the
+      sandbox's default plan (sandbox/platforms/shopify.py PLANS["plus"]).
+    - BUCKET: 2,000 points when full: shopify.dev gives no bucket size per
+      plan, so this is the sandbox's assumption for Plus (PLANS["plus"]);
+      `check()` makes sure the sandbox the run talks to holds these figures.
+    - MAX_QUERY: one query may request at most 1,000 points (MAX_COST_EXCEEDED): documented.
+    - MAX_PAGE, MAX_INPUT: `first` and input arrays (ids, inventorySetQuantities
+      quantities) at most 250: documented ("Input arguments that accept an array
+      have a maximum size of 250").
+    - Requested cost: object 1, scalar and enum 0, connection 2 + first × its
+      node, `nodes(ids:)` one node per id asked, mutation 10: documented ("Cost
+      calculation"). The requested cost counts what is asked for (`first`),
+      not what comes back, and is what the bucket must hold.
+    The fields each request needs are those the product stores, priced here by
+    these rules (not read from the adapter's COSTS):
+    - an order state (list): the order 1; a list page 2 + 250 × 1 = 252;
+    - an order with L lines: order 1 + lineItems (2 + L × line 5: the line,
+      its variant, its product, originalUnitPriceSet, shopMoney) + totalPriceSet 2
+      (MoneyBag, shopMoney) + customer 1 = 6 + 5L;
+    - a listing read back: variant 1, product 1, inventoryItem 1, inventoryLevel 1, quantities 1 = 5;
+    - what a push compares with: variant 1, inventoryItem 1, inventoryLevel 1, quantities 1 = 4.
+    """
+
+    RESTORE = 1000.0
+    BUCKET = 2000.0
+    MAX_QUERY = 1000
+    MAX_PAGE = 250
+    MAX_INPUT = 250
+    MUTATION = 10
+    STATE_PAGE = 2 + MAX_PAGE * 1
+    LINE = 5
+    LISTING = 5
+    PUSH_STATE = 4
+
+    @classmethod
+    def order(cls, lines: int) -> int:
+        return 1 + (2 + lines * cls.LINE) + 2 + 1
+
+    @classmethod
+    def per_call(cls, node_cost: int) -> int:
+        """Nodes one `nodes(ids:)` call may ask for: within the input limit and the query's cost limit."""
+        return min(cls.MAX_INPUT, cls.MAX_QUERY // node_cost)
+
+    @classmethod
+    def check(cls) -> None:
+        from sandbox.platforms import shopify
+
+        assert shopify.PLANS[shopify.DEFAULT_PLAN] == (cls.BUCKET, cls.RESTORE), "the sandbox's Shopify plan is not the bench's"
+        assert (shopify.MAX_QUERY_COST, shopify.MAX_PAGE, shopify.MAX_INPUT) == (cls.MAX_QUERY, cls.MAX_PAGE, cls.MAX_INPUT)
+
+
+def latency_floor(platform: str, by_api: dict[str, int], critical: int, latency_ms: int = LATENCY_MS, cost: float = 0) -> dict:
     """The least time the platform allows for these requests: max(requests / allowed rate, critical path × latency).
 
     `by_api` counts the minimum requests per API (path); the rate applies per
     shop or per API as the platform counts it (`sandbox.faults.RATE_LIMITS`).
+    Shopify counts query cost instead (`ShopifyCost`): `cost` is the requested
+    cost of the minimum requests, and the rate term is the time the bucket
+    needs to restore what it did not hold at the start:
+    max(0, cost - BUCKET) / RESTORE.
     """
     from sandbox.faults import RATE_LIMITS
+
+    if platform == "shopify":
+        ShopifyCost.check()
+        rate_seconds = max(0.0, cost - ShopifyCost.BUCKET) / ShopifyCost.RESTORE
+        path_seconds = critical * latency_ms / 1000
+        return {"rate": ShopifyCost.RESTORE, "per": "shop (query cost points)", "cost": cost, "bucket": ShopifyCost.BUCKET,
+                "rate_seconds": rate_seconds, "critical_path": critical, "path_seconds": path_seconds,
+                "floor": max(rate_seconds, path_seconds), "latency_ms": latency_ms}
 
     rate, per = RATE_LIMITS[platform]
     rate_seconds = (max(by_api.values(), default=0) if per == "api" else sum(by_api.values())) / rate
@@ -210,7 +281,8 @@ def _warm_up(base_url: str) -> None:
 
     with requests.Session() as http:
         for path in ("/sandbox/woocommerce/", "/sandbox/shopee/api/v2/shop/get_shop_info", "/sandbox/tiktok/authorization/202309/shops",
-                     "/sandbox/lazada/seller/get", "/sandbox/woocommerce/wp-json/wc/v3/orders"):
+                     "/sandbox/lazada/seller/get", "/sandbox/woocommerce/wp-json/wc/v3/orders",
+                     "/sandbox/shopify/admin/api/2025-10/graphql.json"):
             try:
                 http.get(base_url + path, timeout=10)
             except requests.RequestException:

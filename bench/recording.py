@@ -5,7 +5,10 @@ remembers each request it sends (method, URL, parameters, body and the
 adapter's signer) and the size of each answer. The replay sends the same
 requests with a plain `requests.Session` and only `json.loads` the answers;
 every request is signed again just before it is sent, because platforms refuse
-old timestamps (Shopee after 5 minutes).
+old timestamps (Shopee after 5 minutes). Shopify's requests carry only an access
+token that does not expire, and its adapter's signer also waits for the query-cost
+bucket (the product's pacing, not part of a bare request): they are replayed with
+the headers they were sent with.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ class Recorded:
     body: bytes | None
     sign: Any
     sent_at: float = 0.0
+    signed_headers: dict | None = None
 
 
 class RecordingSession(ApiSession):
@@ -51,7 +55,13 @@ class RecordingSession(ApiSession):
                          time.perf_counter())
         with RecordingSession._record_lock:
             RecordingSession.log.append(entry)
-        return super().request(method, url, path=path, params=params, json=json, data=data, headers=headers, sign=sign,
+
+        def signed(out: Outgoing) -> None:
+            if sign is not None:
+                sign(out)
+            entry.signed_headers = dict(out.headers)
+
+        return super().request(method, url, path=path, params=params, json=json, data=data, headers=headers, sign=signed,
                                 check=check, expect_json=expect_json)
 
     def _attempt(self, out, check, expect_json):
@@ -85,7 +95,9 @@ def replay(records: list[Recorded]) -> dict:
     started = time.perf_counter()
     for rec in records:
         out = Outgoing(rec.method, rec.url, rec.path, dict(rec.params), dict(rec.headers), rec.body)
-        if rec.sign is not None:
+        if rec.signed_headers and "X-Shopify-Access-Token" in rec.signed_headers:
+            out.headers = dict(rec.signed_headers)
+        elif rec.sign is not None:
             rec.sign(out)
         response = http.request(out.method, out.url, params=out.params or None, data=out.body, headers=out.headers, auth=out.auth,
                                 timeout=(5, 60), allow_redirects=False)

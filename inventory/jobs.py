@@ -10,14 +10,21 @@ from channels_app.adapters.registry import get_adapter
 from channels_app.adapters.types import StockUpdate
 from channels_app.models import Channel
 from channels_app.runs import RunContext
-from inventory.listings import listings_mark_gone, listings_not_in_pos_count, listings_upsert
+from inventory.listings import listings_mark_gone, listings_not_in_pos_count, listings_upsert, listings_write
 from inventory.models import Listing, PushState
 from inventory.planning import inventory_plan
 from inventory.targets import discrepancy_count
 from omnisync.lib.http import ApiError
 
 CHUNK = 500
+#: Listings handed to the adapter at once: what the channel's rate pushes in PUSH_CHUNK_SECONDS, at least
+#: PUSH_CHUNK. Between two chunks the last requests of one come back with none in flight (about a round trip
+#: lost), so a channel that pushes faster gets bigger chunks; progress and the pushes' record are written once a
+#: chunk.
 PUSH_CHUNK = 500
+PUSH_CHUNK_SECONDS = 20
+PUSHED_FIELDS = ("last_pushed_quantity", "last_pushed_at", "pushed_target", "last_push_state", "last_push_error")
+REFUSED_FIELDS = ("last_pushed_at", "pushed_target", "last_push_state", "last_push_error")
 
 
 def scan_job(ctx: RunContext) -> None:
@@ -80,10 +87,11 @@ def update_inventory_job(ctx: RunContext) -> None:
         for p in held:
             ctx.issue(p.reason, object_type="listing", object_ref=p.seller_sku or p.listing_id, code="held", severity="warning")
     ctx.progress(0, len(pushes), force=True)
+    chunk = max(PUSH_CHUNK, int(adapter.rate_per_second * adapter.listings_per_push * PUSH_CHUNK_SECONDS))
     pushed_ok: dict[tuple[str, str], int] = {}
     by_key = {}
-    for start in range(0, len(pushes), PUSH_CHUNK):
-        part = pushes[start:start + PUSH_CHUNK]
+    for start in range(0, len(pushes), chunk):
+        part = pushes[start:start + chunk]
         updates = [StockUpdate(p.item_id, p.variant_id, p.seller_sku, p.target, p.warehouses) for p in part]
         for p in part:
             by_key[(p.item_id, p.variant_id)] = p
@@ -94,7 +102,7 @@ def update_inventory_job(ctx: RunContext) -> None:
             _record_results(ctx, adapter, exc.partial_results or [], by_key, pushed_ok, now)
             raise
         _record_results(ctx, adapter, results, by_key, pushed_ok, now)
-        ctx.progress(min(start + PUSH_CHUNK, len(pushes)))
+        ctx.progress(min(start + chunk, len(pushes)))
     if pushed_ok:
         _read_back(ctx, adapter, pushed_ok, by_key)
     channel_counts_refresh(channel)
@@ -112,18 +120,14 @@ def _record_results(ctx: RunContext, adapter, results, by_key: dict, pushed_ok: 
             continue
         if r.applied:
             pushed_ok[(r.item_id, r.variant_id)] = p.target
-            ok_rows.append(Listing(pk=p.listing_id, last_pushed_quantity=p.target, last_pushed_at=now, pushed_target=p.target,
-                                   last_push_state=PushState.PENDING, last_push_error=""))
+            ok_rows.append((p.listing_id, p.target, now, p.target, PushState.PENDING.value, ""))
         else:
             ctx.count("refused")
-            failed_rows.append(Listing(pk=p.listing_id, last_pushed_at=now, pushed_target=p.target, last_push_state=PushState.FAILED,
-                                       last_push_error=r.reason[:2000]))
+            failed_rows.append((p.listing_id, now, p.target, PushState.FAILED.value, r.reason[:2000]))
             ctx.issue(f"{_platform(adapter)} refused the stock update for {p.seller_sku or p.item_id}: {r.reason}",
                       object_type="listing", object_ref=p.seller_sku or p.item_id, code="push_refused")
-    if ok_rows:
-        Listing.objects.bulk_update(ok_rows, ["last_pushed_quantity", "last_pushed_at", "pushed_target", "last_push_state", "last_push_error"])
-    if failed_rows:
-        Listing.objects.bulk_update(failed_rows, ["last_pushed_at", "pushed_target", "last_push_state", "last_push_error"])
+    listings_write(PUSHED_FIELDS, ok_rows)
+    listings_write(REFUSED_FIELDS, failed_rows)
     ctx.count("pushed", len(ok_rows))
 
 

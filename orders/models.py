@@ -87,6 +87,10 @@ class OrderLine(models.Model):
             # However often Receive is clicked or a job re-runs, no line takes back more units than it sold.
             models.CheckConstraint(condition=Q(return_received__lte=F("quantity")), name="order_line_return_within_quantity"),
         ]
+        indexes = [
+            # The unknown-status tab and card: the few lines waiting for a status mapping, found without reading every line.
+            models.Index(fields=["order"], condition=Q(status="unknown"), name="order_line_unknown_status"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.order} {self.seller_sku} × {self.quantity}"

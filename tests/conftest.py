@@ -48,3 +48,12 @@ def english(client, settings):
     """
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
+
+
+@pytest.fixture
+def english_messages():
+    """Messages made outside a request (services, validators) in English: the shop's default language is Indonesian."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

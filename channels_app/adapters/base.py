@@ -22,7 +22,10 @@ is refreshed (a locked row) on the calling thread, which then repeats the call.
 All this only while the platform answers slowly (`ApiSession.answers_slowly`,
 100 ms and more, as marketplaces do): fast answers (a local sandbox) gain
 nothing from threads, and calls then run one after the other on the calling
-thread, in the order they were asked for.
+thread, in the order they were asked for. Reading a list ahead starts earlier
+(`ApiSession.answers_worth_reading_ahead`, 30 ms): its one reader sends the
+same requests in the same order, and a page that takes the server tens of
+milliseconds is then read while the caller stores the one before.
 """
 
 from __future__ import annotations
@@ -85,6 +88,8 @@ class Adapter(ABC):
     max_in_flight: ClassVar[int] = 4
     #: Pages of a list read ahead by a background thread while the caller handles the earlier ones.
     pages_ahead_depth: ClassVar[int] = 8
+    #: Listings one stock call pushes, for simple items (the engine sizes its push chunks by it and the rate).
+    listings_per_push: ClassVar[int] = 1
     #: Error codes meaning "the access token is no longer valid": refresh once and retry.
     expired_token_codes: ClassVar[frozenset[str]] = frozenset()
     #: Error codes that concern the whole channel (credentials, signature,
@@ -119,6 +124,14 @@ class Adapter(ABC):
         for waiting to dominate (`ApiSession.answers_slowly`); fast answers (a local sandbox) go one
         after the other on the calling thread, in a repeatable order."""
         return self.max_in_flight > 1 and not self.in_worker() and bool(getattr(self.session, "answers_slowly", False))
+
+    def reads_ahead(self) -> bool:
+        """Whether `pages_ahead` reads a list's next pages on a background thread: when several requests go in flight
+        (`concurrent`), and also when answers take long enough to be worth overlapping with the caller's work
+        (`ApiSession.answers_worth_reading_ahead`): one reader sends the same requests in the same order."""
+        if self.pages_ahead_depth <= 0 or self.in_worker():
+            return False
+        return self.concurrent() or bool(getattr(self.session, "answers_worth_reading_ahead", False))
 
     def _refreshable(self, err: BaseException) -> bool:
         return (isinstance(err, ApiError) and self.token_expired(err)
@@ -165,7 +178,7 @@ class Adapter(ABC):
         page that failed.
         """
         cursor = start
-        while self.pages_ahead_depth <= 0 or not self.concurrent():
+        while not self.reads_ahead():
             page, cursor = self.with_token(lambda cursor=cursor: fetch(cursor))
             yield page
             if cursor is None:

@@ -140,6 +140,7 @@ class LazadaAdapter(Adapter):
     order_page_size = 100
     listing_page_size = 50
     skus_per_call = SKUS_PER_CALL
+    listings_per_push = SKUS_PER_CALL
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

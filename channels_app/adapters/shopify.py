@@ -35,12 +35,14 @@ returnStatus (see orders/status_maps/shopify.py). Note that without the
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from pydantic import ValidationError
 
 from channels_app.adapters.base import Adapter, chunked
@@ -52,6 +54,7 @@ from channels_app.adapters.schemas.shopify import (
     OrderHeader,
     OrderLines,
     PageInfo,
+    PushState,
     SetQuantitiesPayload,
     Shop,
     Variant,
@@ -74,13 +77,20 @@ API_VERSION = "2025-10"
 #: Shopify refuses a single query costing more than this (MAX_COST_EXCEEDED).
 MAX_QUERY_COST = 1000
 
-ORDERS_PER_PAGE = 100
-#: Orders per detail call: a full order with its first 5 lines costs 31 points, so 30 cost 930 of the 1,000 allowed.
-ORDERS_PER_DETAIL = 30
-LINES_IN_DETAIL = 5
+#: Order states per list page: Shopify's largest page (250), 2 + 250 × 1 = 252 points.
+ORDERS_PER_PAGE = 250
+#: Lines that come with an order in the detail call; an order with more pages the rest (OrderLines, one call more).
+#: Shopify's requested cost counts every line asked for (5 points each), found or not, and cost is what Shopify
+#: limits: most marketplace orders have 1 to 3 lines, so 3 keep an order at 21 points instead of 31 for 5.
+LINES_IN_DETAIL = 3
+#: Orders per detail call: 47 orders of 21 points cost 987 of the 1,000 one query may cost.
+ORDERS_PER_DETAIL = 47
 LINES_PER_PAGE = 100
 VARIANTS_PER_PAGE = 100
-#: Entries of one inventorySetQuantities call (input arrays hold at most 250).
+#: Variants per read-back call (`nodes(ids:)`, 5 points each): 200 cost the 1,000 one query may cost.
+VARIANTS_PER_READ = 200
+#: Entries of one inventorySetQuantities call (input arrays hold at most 250); the read before the push asks
+#: 4 points a variant (PUSH_STATES), so 250 fit one query too.
 QUANTITIES_PER_CALL = 250
 
 STATE_FIELDS = "id updatedAt displayFinancialStatus displayFulfillmentStatus cancelledAt returnStatus"
@@ -115,6 +125,12 @@ VARIANTS = f"""query Variants($first: Int!, $after: String, $query: String, $loc
 VARIANTS_BY_ID = f"""query VariantsById($ids: [ID!]!, $location: ID!) {{
   nodes(ids: $ids) {{ ... on ProductVariant {{ {VARIANT_FIELDS} }} }}
 }}"""
+#: What a push needs of a variant: its inventory item and the available quantity to compare with (4 points).
+PUSH_STATES = """query PushStates($ids: [ID!]!, $location: ID!) {
+  nodes(ids: $ids) { ... on ProductVariant {
+    id inventoryItem { id tracked inventoryLevel(locationId: $location) { quantities(names: ["available"]) { name quantity } } }
+  } }
+}"""
 SET_AVAILABLE = """mutation SetAvailable($input: InventorySetQuantitiesInput!) {
   inventorySetQuantities(input: $input) {
     inventoryAdjustmentGroup { id reason }
@@ -130,11 +146,12 @@ SHOP_AND_LOCATION = """query ShopAndLocation($location: ID!) {
 #: what the bucket must hold before it is sent.
 COSTS = {
     "OrderStates": 2 + ORDERS_PER_PAGE,
-    # an order: itself 1, lineItems 2 + 5 × (line, variant, product, price bag, shop money), totalPriceSet 2, customer 1
+    # an order: itself 1, lineItems 2 + 3 × (line, variant, product, price bag, shop money), totalPriceSet 2, customer 1
     "OrdersById": ORDERS_PER_DETAIL * (1 + 2 + LINES_IN_DETAIL * 5 + 2 + 1),
     "OrderLines": 1 + 2 + LINES_PER_PAGE * 5,
     "Variants": 2 + VARIANTS_PER_PAGE * 5,
-    "VariantsById": VARIANTS_PER_PAGE * 5,
+    "VariantsById": VARIANTS_PER_READ * 5,
+    "PushStates": QUANTITIES_PER_CALL * 4,
     "SetAvailable": 10,
     "ShopAndLocation": 2,
 }
@@ -178,7 +195,15 @@ class CostBucket:
     `reserve(cost)` takes the points now and returns how long to wait before
     sending (the balance may go below zero, so callers waiting together are
     served in turn); `observe` replaces the estimate with the figures Shopify
-    reported. Before the first reply the bucket is assumed full.
+    reported, less the queries still in flight: a reply tells the bucket as it
+    was when Shopify ran that query, before the ones sent alongside it, and
+    believing it as it stands sends those again into a bucket that cannot hold
+    them (THROTTLED). A reservation belongs to the thread that made it until
+    its reply is observed or `settle` drops it (no reply came). Before the first
+    reply the bucket is assumed full. The refill is
+    multiplied by HTTP_RATE_LIMIT_SCALE, as every other rate the product keeps
+    to (omnisync.lib.ratelimit): 1 in production; a local sandbox that does not
+    enforce the bucket is not paced at a real store's rate.
     """
 
     def __init__(self, clock=time.monotonic):
@@ -188,28 +213,51 @@ class CostBucket:
         self.available = float(MAX_QUERY_COST)
         self.restore = 50.0
         self.stamp = clock()
+        self.in_flight: dict[int, float] = {}
+        self._tickets = itertools.count(1)
+        self._mine = threading.local()
+
+    @property
+    def refill_rate(self) -> float:
+        return self.restore * getattr(settings, "HTTP_RATE_LIMIT_SCALE", 1.0)
 
     def _refill(self, now: float) -> None:
-        self.available = min(self.maximum, self.available + (now - self.stamp) * self.restore)
+        self.available = min(self.maximum, self.available + (now - self.stamp) * self.refill_rate)
         self.stamp = now
 
     def reserve(self, cost: float) -> float:
         with self.lock:
+            self._drop_mine()  # this thread's earlier attempt got no reply: what it cost, the next reply tells
             self._refill(self.clock())
             cost = min(cost, self.maximum)
             self.available -= cost
-            return max(0.0, -self.available / self.restore)
+            ticket = next(self._tickets)
+            self.in_flight[ticket] = cost
+            self._mine.ticket = ticket
+            return max(0.0, -self.available / self.refill_rate)
 
     def observe(self, maximum: float, available: float, restore: float, refund: float = 0.0) -> None:
         with self.lock:
+            self._drop_mine()
             self.maximum, self.restore, self.stamp = maximum, restore, self.clock()
-            self.available = min(maximum, available)
+            self.available = min(maximum, available) - sum(self.in_flight.values())
+
+    def settle(self) -> None:
+        """Forget this thread's reservation (its request is over, answered or not)."""
+        with self.lock:
+            self._drop_mine()
+
+    def _drop_mine(self) -> None:
+        ticket = getattr(self._mine, "ticket", None)
+        if ticket is not None:
+            self.in_flight.pop(ticket, None)
+            self._mine.ticket = None
 
     def wait_for(self, cost: float) -> float:
         """Seconds until the bucket holds `cost` (without taking it)."""
         with self.lock:
             self._refill(self.clock())
-            return max(0.0, (min(cost, self.maximum) - self.available) / self.restore)
+            return max(0.0, (min(cost, self.maximum) - self.available) / self.refill_rate)
 
 
 _buckets: dict[Any, CostBucket] = {}
@@ -266,11 +314,14 @@ class ShopifyAdapter(Adapter):
     label = "Shopify"
     max_order_window = None
     order_detail_batch = ORDERS_PER_DETAIL
+    # Pages of 250 read ahead: 3 hold about as many orders as the other platforms' 8 pages of 100.
+    pages_ahead_depth = 3
     credential_names = ("access_token", "location_id", "client_secret")
     secret_names = ("access_token", "location_id", "client_secret")
-    # Shopify limits by query cost (CostBucket); this only keeps the request count civil.
-    rate_per_second = 20.0
-    rate_burst = 40
+    # Shopify limits by query cost (CostBucket); this only keeps the request count civil. 25 a second also makes
+    # Update Inventory hand over 1,000 listings at a time (inventory.jobs.PUSH_CHUNK_PER_RATE), whole mutations of 250.
+    rate_per_second = 25.0
+    rate_burst = 50
     channel_wide_codes = CHANNEL_CODES
 
     def __init__(self, channel, session=None):
@@ -302,10 +353,13 @@ class ShopifyAdapter(Adapter):
             if wait > 0:
                 self.session.sleep(wait)
 
-        reply = self.session.request(
-            "POST", self.endpoint, path=f"graphql.json {name}", json={"query": query, "variables": variables or {}},
-            sign=sign, check=self._check,
-        )
+        try:
+            reply = self.session.request(
+                "POST", self.endpoint, path=f"graphql.json {name}", json={"query": query, "variables": variables or {}},
+                sign=sign, check=self._check,
+            )
+        finally:
+            self.bucket.settle()
         envelope = parse(Envelope, reply.data, reply)
         if envelope.data is None:
             raise reply.malformed("field data is missing")
@@ -365,7 +419,7 @@ class ShopifyAdapter(Adapter):
                 yield RemoteOrderState(header.id, raw_status(header), header.updatedAt)
 
     def fetch_orders(self, external_ids: Sequence[str]) -> Iterator[ChannelOrder | OrderProblem]:
-        """Orders by id, 30 a call (`nodes(ids:)`); unknown ids are left out, one that does not fit is a problem."""
+        """Orders by id, 47 a call (`nodes(ids:)`); unknown ids are left out, one that does not fit is a problem."""
         wanted = [oid for oid in dict.fromkeys(external_ids) if oid.isdigit()]
         batches = list(chunked(wanted, self.order_detail_batch))
         for _batch, found, _err in self.fan_out(self._orders_by_id, batches):
@@ -452,10 +506,10 @@ class ShopifyAdapter(Adapter):
                 yield self._listing(variant)
 
     def read_listings(self, keys: Sequence[tuple[str, str]]) -> Iterator[ChannelListing]:
-        """The pushed variants only, 100 a call (`nodes(ids:)`)."""
+        """The pushed variants only, 200 a call (`nodes(ids:)`)."""
         wanted = set(keys)
         ids = [v for v in dict.fromkeys(v for _, v in keys) if v.isdigit()]
-        for _batch, variants, _err in self.fan_out(self._variants_by_id, list(chunked(ids, VARIANTS_PER_PAGE))):
+        for _batch, variants, _err in self.fan_out(self._variants_by_id, list(chunked(ids, VARIANTS_PER_READ))):
             for variant in variants.values():
                 listing = self._listing(variant)
                 if (listing.item_id, listing.variant_id) in wanted:
@@ -475,7 +529,7 @@ class ShopifyAdapter(Adapter):
         return found
 
     @staticmethod
-    def _available(variant: Variant) -> int | None:
+    def _available(variant: Variant | PushState) -> int | None:
         """`available` at the location; None when Shopify does not track it or the item is not stocked there."""
         item = variant.inventoryItem
         if item is None or item.tracked is False or item.inventoryLevel is None:
@@ -495,15 +549,15 @@ class ShopifyAdapter(Adapter):
 
     # -- stock ---------------------------------------------------------------------
     def push_stock(self, updates: Sequence[StockUpdate]) -> list[PushResult]:
-        groups = list(chunked(list(updates), VARIANTS_PER_PAGE))
+        groups = list(chunked(list(updates), QUANTITIES_PER_CALL))
         results = {(r.item_id, r.variant_id): r for r in self.push_in_groups(groups, self._push_group)}
         return [results[(u.item_id, u.variant_id)] for u in updates]
 
     def _push_group(self, group: Sequence[StockUpdate]) -> list[PushResult]:
-        """Read the group's inventory items and current available, then set them with compare-and-set."""
+        """Read the group's inventory items and current available (one call), then set them with compare-and-set (one call)."""
         location = self.location
-        ids = [u.variant_id for u in group if u.variant_id.isdigit()]
-        current = self._variants_by_id(ids) if ids else {}
+        ids = [v for v in dict.fromkeys(u.variant_id for u in group) if v.isdigit()]
+        current = self._push_states(ids) if ids else {}
         results: dict[tuple[str, str], PushResult] = {}
         entries: list[tuple[StockUpdate, dict[str, Any]]] = []
         for u in group:
@@ -523,8 +577,21 @@ class ShopifyAdapter(Adapter):
                 results[(u.item_id, u.variant_id)] = result
         return [results[(u.item_id, u.variant_id)] for u in group]
 
-    def _not_pushable(self, u: StockUpdate, variant: Variant | None) -> str:
-        if variant is None or variant.product.id != u.item_id:
+    def _push_states(self, ids: Sequence[str]) -> dict[str, PushState]:
+        data, reply = self._gql("PushStates", PUSH_STATES, {"ids": [gid("ProductVariant", v) for v in ids], "location": self.location})
+        nodes = data.get("nodes")
+        if not isinstance(nodes, list):
+            raise reply.malformed("field data.nodes should be a list")
+        found = {}
+        for i, node in enumerate(nodes):
+            if isinstance(node, dict) and node:
+                state = parse(PushState, node, reply, f"data.nodes[{i}]")
+                found[state.id] = state
+        return found
+
+    def _not_pushable(self, u: StockUpdate, variant: PushState | None) -> str:
+        # A variant's id names it for good and a product's variants go with it, so the product is not read again here.
+        if variant is None:
             return "the variant no longer exists on Shopify: scan the channel again"
         if variant.inventoryItem is None or variant.inventoryItem.tracked is False:
             return "Shopify does not track this variant's stock: turn on \u201cTrack quantity\u201d in the Shopify admin"

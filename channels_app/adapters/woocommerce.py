@@ -140,8 +140,9 @@ class WooCommerceAdapter(Adapter):
     label = "WooCommerce"
     max_order_window = None
     order_detail_batch = 50
-    credential_names = ("consumer_key", "consumer_secret")
-    secret_names = ("consumer_key", "consumer_secret")
+    #: webhook_secret: the secret typed into WooCommerce's webhook form, checked by omnisync.webhooks.woocommerce.
+    credential_names = ("consumer_key", "consumer_secret", "webhook_secret")
+    secret_names = ("consumer_key", "consumer_secret", "webhook_secret")
     #: WooCommerce core has no rate limit; hosts time out and answer 5xx under load. 10 per second
     #: is our own assumed budget for a store's host (the sandbox enforces it when rate limits are on).
     rate_per_second = 10.0
@@ -150,6 +151,7 @@ class WooCommerceAdapter(Adapter):
     channel_wide_codes = AUTH_CODES
     per_page = 100
     batch_size = 100
+    listings_per_push = batch_size
 
     @property
     def base_url(self) -> str:
@@ -240,7 +242,9 @@ class WooCommerceAdapter(Adapter):
             params = {
                 **extra,
                 "modified_after": gmt(after),
-                "modified_before": gmt(time_slice.end),
+                # Whole seconds, exclusive: rounded up, or an order changed in the window's last fraction of a
+                # second would be read by no window at all.
+                "modified_before": gmt(time_slice.end + timedelta(microseconds=999_999 if time_slice.end.microsecond else 0)),
                 "dates_are_gmt": "true",
                 "orderby": "modified",
                 "order": "asc",

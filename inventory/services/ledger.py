@@ -115,12 +115,14 @@ def ledger_post_many(changes: Sequence[StockChange]) -> int:
         return 0
     now = timezone.now()
     with transaction.atomic(savepoint=False):
-        _levels_move(changes, now)
+        # Movements first: the levels' rows are shared by every channel selling the SKUs and stay locked until the
+        # transaction commits, so they are taken last.
         rows_insert(StockMovement, MOVEMENT_COLUMNS, [
             (c.sku_id, c.location_id, c.on_hand_change, c.allocated_change, c.reason, c.reference[:200], c.ref_type, c.ref_id,
              c.ref_seq, c.note[:300], c.user_id, now, c.bundle_id)
             for c in changes
         ])
+        _levels_move(changes, now)
     return len(changes)
 
 

@@ -216,12 +216,23 @@ class ApiSession:
     #: When even the fastest answer takes this long (seconds), keeping several requests in flight is
     #: worth its threads: a marketplace's answers (100-300 ms) always, a local sandbox's (a few ms) not.
     CONCURRENT_ABOVE = 0.1
-    #: Answers seen before deciding.
-    CONCURRENT_AFTER = 3
+    #: Answers seen before deciding: two, so one slow first answer (a cold connection) decides nothing, and
+    #: a run's requests go in flight together from the third on (each answer waited for alone costs a round trip).
+    CONCURRENT_AFTER = 2
+
+    #: When the fastest answer takes this long (seconds), reading a list's next page on one background thread
+    #: while the caller stores this one is worth it: one reader keeps the requests in their order, and a page
+    #: the server takes tens of milliseconds to build (a local sandbox's page of 100 orders) is then read while
+    #: the caller writes the previous one, instead of the two waiting for each other.
+    READ_AHEAD_ABOVE = 0.03
 
     @property
     def answers_slowly(self) -> bool:
         return self.round_trips >= self.CONCURRENT_AFTER and (self.round_trip or 0) >= self.CONCURRENT_ABOVE
+
+    @property
+    def answers_worth_reading_ahead(self) -> bool:
+        return self.round_trips >= self.CONCURRENT_AFTER and (self.round_trip or 0) >= self.READ_AHEAD_ABOVE
 
     def _note_round_trip(self, seconds: float) -> None:
         with self._lock:

@@ -214,7 +214,6 @@ def _import_batch(channel, orders: Sequence[ChannelOrder], listed: Mapping[str, 
             if dirty:
                 touched_lines.append(row)
 
-    result.movements = ledger_post_many(changes)
     if touched_lines:
         rows = [(ln.pk, *(getattr(ln, f) for f in LINE_UPDATE)) for ln in touched_lines]
         if not rows_update(OrderLine, LINE_UPDATE, rows):
@@ -223,11 +222,15 @@ def _import_batch(channel, orders: Sequence[ChannelOrder], listed: Mapping[str, 
         fields = ("status", "raw_status", "channel_updated_at", "total", "updated_at")
         if not rows_update(Order, fields, [(o.pk, *(getattr(o, f) for f in fields)) for o in changed_orders]):
             Order.objects.bulk_update(changed_orders, list(fields))
-    # A return the channel reports back with the seller is received at once where the channel allows it.
-    returns_auto_receive(channel, order_pks.values())
     _remote_orders_record(channel, {
         oid: p for oid, p in prepared.items() if listed.get(oid) != (p.order.raw_status, p.order.updated_at)
     }, now)
+    # The stock levels last: their rows are shared by every channel selling the SKUs, and stay locked until the
+    # batch commits, so the writes of this channel's own rows are done first (issue 13: with 4 workers about one
+    # import in four was waiting for another's level locks).
+    result.movements = ledger_post_many(changes)
+    # A return the channel reports back with the seller is received at once where the channel allows it.
+    returns_auto_receive(channel, order_pks.values())
     return result
 
 

@@ -439,7 +439,9 @@ def _stock_write(request, shop, figure: str, apply):
     other SKUs applied.
     """
     nodes = _skus(request)
-    variants = list(Variant.objects.filter(shop=shop).select_related("item"))
+    ids = [t for t in (_text(n, "SkuId") for n in nodes) if t and t.isdigit()]
+    seller_skus = [t for t in (_text(n, "SellerSku") for n in nodes) if t]
+    variants = list(Variant.objects.filter(shop=shop).filter(Q(variant_id__in=ids) | Q(seller_sku__in=seller_skus)).select_related("item"))
     by_id = {str(v.variant_id): v for v in variants}
     by_sku = {v.seller_sku: v for v in variants}
     default, codes = _warehouses(shop)

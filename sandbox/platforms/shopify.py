@@ -19,6 +19,10 @@ What it models (shopify.dev, Admin API 2025-10; "assumed" where the docs are sil
   (restore 1,000 points/s, documented; bucket 2,000, assumed); `set_plan` gives a shop
   another. A query whose cost the bucket does not hold → HTTP 200 `THROTTLED` with
   `extensions.cost` (actual cost = requested, assumed: no refund modelled).
+  As for the other platforms' request rates (`sandbox.faults`), the bucket is
+  enforced when the shop is `rate_limited` (the latency profile's switch) or was
+  given a plan with `set_plan`; otherwise costs are reported against a bucket
+  that stays full, so a local run is not paced at a real store's rate.
 - Orders: keyset cursors (a position, so orders that change while paged do not
   shift the others), `first` ≤ 250, search syntax `updated_at:>='…'` (>=, >, <=, <;
   also created_at); an unknown search field is refused (Shopify ignores it with a warning).
@@ -184,6 +188,10 @@ class Buckets:
 
     def plan(self, shop_pk: int) -> tuple[float, float]:
         return self.plans.get(shop_pk, PLANS[DEFAULT_PLAN])
+
+    def enforced(self, shop: Shop) -> bool:
+        """Whether the shop's queries draw on its bucket: rate-limited shops and shops given a plan."""
+        return shop.rate_limited or shop.pk in self.plans
 
     def take(self, shop_pk: int, cost: float) -> tuple[bool, float]:
         """(taken, currently available after it): nothing is taken when the bucket does not hold the cost."""
@@ -710,7 +718,7 @@ def graphql(request, shop, version):
         return _answer(version, {"errors": [{
             "message": f"Query cost is {cost}, which exceeds the single query max cost limit ({MAX_QUERY_COST}).",
             "extensions": {"code": "MAX_COST_EXCEEDED", "cost": cost, "maxCost": MAX_QUERY_COST}}]})
-    taken, available = buckets.take(shop.pk, cost)
+    taken, available = buckets.take(shop.pk, cost) if buckets.enforced(shop) else (True, maximum)
     status = {"maximumAvailable": maximum, "currentlyAvailable": available, "restoreRate": restore}
     if not taken:
         return _answer(version, {

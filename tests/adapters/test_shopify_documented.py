@@ -154,7 +154,7 @@ def test_order_states_from_the_documented_fields():
     sent = transport.sent[0]
     assert sent["url"] == f"https://shop-name.myshopify.com/admin/api/{API_VERSION}/graphql.json"
     assert sent["variables"]["query"] == "updated_at:>='2024-01-01T00:00:00Z' updated_at:<'2024-01-02T00:00:00Z'"
-    assert "sortKey: UPDATED_AT" in sent["query"] and sent["variables"]["first"] == 100
+    assert "sortKey: UPDATED_AT" in sent["query"] and sent["variables"]["first"] == 250  # Shopify's largest page
     assert transport.headers[0]["X-Shopify-Access-Token"] == "shpat_docs"
 
 
@@ -208,7 +208,7 @@ def test_read_listings_at_the_channel_location():
 
 def test_push_sets_available_with_compare_quantity_and_records_a_stale_one():
     adapter, transport, _ = adapter_for({
-        "VariantsById": [(200, fixture("variants_by_id.json"))],
+        "PushStates": [(200, fixture("variants_by_id.json"))],  # the push reads fewer fields of the same variants
         "SetAvailable": [(200, fixture("inventory_set_quantities_stale.json")), (200, fixture("inventory_set_quantities.json"))],
     })
     updates = [

@@ -185,7 +185,7 @@ def test_operator_links_a_listing_in_the_browser(browser_page, live_server, wait
     row.locator('button[data-action="link"]').click()
     done = page.locator('tr.unmapped-row.linked[data-seller-sku="KAOS-M-PROMO"] [role="status"]')
     assert done.inner_text() == ("Linked to KAOS-M: 3 order lines got their SKU and their stock effect (3 stock movements). "
-                                 "KAOS-M at Gudang A: on hand 9, available 6.")
+                                 "KAOS-M at Gudang A: on hand 9, available 6. Update Inventory requested for: Shopee A.")
     assert stock(waiting["sku"], waiting["location"]) == (9, 3)
 
     page.reload()

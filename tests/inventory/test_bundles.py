@@ -14,7 +14,8 @@ from tests import factories as f
 from tests import models_of_truth as truth
 from tests.test_ledger import assert_ledger_invariant
 
-pytestmark = pytest.mark.django_db
+# The messages asserted here are the English ones.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages")]
 
 
 @pytest.fixture

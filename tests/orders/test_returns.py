@@ -15,7 +15,8 @@ from orders.services.returns import ReceiveItem, returns_receive
 from tests import factories as f
 from tests.test_ledger import assert_ledger_invariant
 
-pytestmark = pytest.mark.django_db
+# The messages asserted here are the English ones.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages")]
 
 
 def stock(sku, ch):

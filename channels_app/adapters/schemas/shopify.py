@@ -171,6 +171,13 @@ class Variant(Doc):
     inventoryItem: InventoryItem | None = None
 
 
+class PushState(Doc):
+    """ProductVariant as a push reads it: its inventory item and the available quantity to compare with."""
+
+    id: Gid
+    inventoryItem: InventoryItem | None = None
+
+
 class UserError(Doc):
     code: str | None = None
     field: list[str] | None = None
