@@ -95,6 +95,10 @@ REASONS = {
     "4225": "Global Plus (semi-hosted) item: change its stock in Lazada's Global Selling Portal",
 }
 MAX_OFFSET = 5000
+#: /products/get: the largest offset accepted (offset paging is deprecated there; beyond it, page by date).
+MAX_PRODUCT_OFFSET = 10_000
+#: Before any Lazada product existed (Lazada opened in 2012): the start of a full scan's creation-time windows.
+PRODUCTS_SINCE = datetime(2012, 1, 1, tzinfo=UTC)
 #: Times the order list may shift under one read before the slice is left for the next run.
 MAX_SHIFTS = 5
 #: SKUs per stock call. The docs allow 50 but recommend 20, and tie the sporadic internal error
@@ -429,25 +433,73 @@ class LazadaAdapter(Adapter):
 
     # -- listings --------------------------------------------------------
     def list_listings(self, changed_since: datetime | None = None) -> Iterator[ChannelListing]:
-        """Every SKU, built from `filter=all` (sold-out is a filter of its own: `live` would miss it)."""
-        params: dict[str, Any] = {"filter": "all", "limit": self.listing_page_size}
+        """Every SKU, built from `filter=all` (sold-out is a filter of its own: `live` would miss it).
+
+        `/products/get` pages by an offset that stops at 10,000 (deprecated:
+        Lazada says to page by date). A catalogue larger than that is read in
+        windows of creation time (of update time for a changed-since scan),
+        halved until each fits under the offset limit; neighbouring windows
+        overlap by a second, whatever the API's boundary rule, and a product
+        met twice is listed once.
+        """
+        base: dict[str, Any] = {"filter": "all", "limit": self.listing_page_size}
         if changed_since is not None:
-            params["update_after"] = iso(changed_since)
+            base["update_after"] = iso(changed_since)
+        first = self._product_page(base, 0)
+        if first.total_products is None or first.total_products <= MAX_PRODUCT_OFFSET + self.listing_page_size:
+            yield from self._product_pages(base, first)
+            return
+        key = "update" if changed_since is not None else "create"
+        seen: set[str] = set()
+        for params, page in self._product_windows(base, key, changed_since or PRODUCTS_SINCE, timezone.now() + timedelta(minutes=5)):
+            for listing in self._product_pages(params, page):
+                ref = f"{listing.item_id}/{listing.variant_id}"
+                if ref not in seen:
+                    seen.add(ref)
+                    yield listing
+
+    def _product_page(self, params: dict, offset: int) -> ProductPage:
+        reply = self._call("GET", "/products/get", {**params, "offset": offset})
+        return parse(ProductPage, reply.data.get("data"), reply, "data", request_id=self._rid(reply))
+
+    def _product_pages(self, params: dict, first: ProductPage) -> Iterator[ChannelListing]:
+        """The listings of one list whose first page is read: the rest read ahead."""
+
+        def following(offset: int, products: list) -> int | None:
+            nxt = offset + len(products)
+            if not products or len(products) < self.listing_page_size:
+                return None
+            if first.total_products is not None and nxt >= first.total_products:
+                return None
+            return nxt
 
         def fetch(offset: int):
-            reply = self._call("GET", "/products/get", {**params, "offset": offset})
-            page = parse(ProductPage, reply.data.get("data"), reply, "data", request_id=self._rid(reply))
-            products = page.products or []
-            following = offset + len(products)
-            if not products or len(products) < self.listing_page_size:
-                following = None
-            elif page.total_products is not None and following >= page.total_products:
-                following = None
-            return products, following
+            products = self._product_page(params, offset).products or []
+            return products, following(offset, products)
 
-        for products in self.pages_ahead(fetch, 0):
+        for product in first.products or []:
+            yield from self.product_listings(product)
+        start = following(0, first.products or [])
+        if start is None:
+            return
+        for products in self.pages_ahead(fetch, start):
             for product in products:
                 yield from self.product_listings(product)
+
+    def _product_windows(self, base: dict, key: str, low: datetime, high: datetime) -> Iterator[tuple[dict, ProductPage]]:
+        """(params, first page) of time windows covering [low, high), each small enough to page by offset."""
+        pending = [(low, high)]
+        while pending:
+            lo, hi = pending.pop()
+            params = {**base, f"{key}_after": iso(lo), f"{key}_before": iso(hi)}
+            page = self._product_page(params, 0)
+            total = page.total_products or 0
+            if total > MAX_PRODUCT_OFFSET + self.listing_page_size and hi - lo > timedelta(seconds=4):
+                mid = lo + (hi - lo) / 2
+                pending.append((mid - timedelta(seconds=1), hi))
+                pending.append((lo, mid))  # read first: oldest products first
+                continue
+            yield params, page
 
     @staticmethod
     def product_listings(product: Product) -> Iterator[ChannelListing]:

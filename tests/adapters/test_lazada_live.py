@@ -40,6 +40,21 @@ class TestLazadaLive(LiveCases, TokenCases):
         item_calls = adapter.session.requests_made - before
         assert item_calls <= 13 + 49  # the bisection, plus one header read per order not met in a list
 
+    def test_a_catalogue_past_the_offset_limit_is_read_whole_by_creation_time(self, shop, adapter):
+        # /products/get stops at offset 10,000 (MARKETPLACES.md): 10,120 products, created over 11 days.
+        import datetime as dt
+
+        from django.utils import timezone
+
+        start = timezone.now() - dt.timedelta(days=30)
+        for day in range(11):
+            services.items_add_bulk(shop, [{"name": f"P {day}-{i}", "sku": f"BIG-{day:02d}-{i:03d}", "stock": 1}
+                                           for i in range(920)], now=start + dt.timedelta(days=day))
+        listed = [x.seller_sku for x in adapter.list_listings()]
+        assert len(listed) == 10_120
+        assert len(set(listed)) == 10_120
+        assert {"BIG-00-000", "BIG-10-919"} <= set(listed)
+
     def test_units_keep_their_own_status_and_total_follows_the_formula(self, shop, adapter):
         self.catalogue(shop)
         order = services.order_create(shop, [{"sku": "SHIRT-RED", "quantity": 2}, {"sku": "S-001", "quantity": 1}],
