@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -64,3 +65,29 @@ def unix_time(value) -> datetime | None:
         return datetime.fromtimestamp(number, tz=UTC)
     except (OverflowError, OSError, ValueError):
         return None
+
+
+def json_body(request):
+    """The delivery's body as JSON, or the PayloadError that answers it 400."""
+    try:
+        return json.loads(request.body)
+    except ValueError as exc:
+        raise PayloadError(f"the body is not JSON: {exc}") from exc
+
+
+def app_key_signature_valid(channel, request) -> bool:
+    """TikTok Shop's and Lazada's scheme: `Authorization` = hex HMAC-SHA256(app secret, app key + raw body)."""
+    creds = channel.credentials or {}
+    app_key, secret = str(creds.get("app_key") or ""), str(creds.get("app_secret") or "")
+    if not app_key:
+        return False
+    return hex_matches(secret, app_key.encode() + request.body, request.headers.get("Authorization", ""))
+
+
+def order_webhook_notice(request, updated_field: str) -> list[Notice]:
+    """Shopify's and WooCommerce's order webhooks: the body is the order itself, `id` and an update time."""
+    payload = json_body(request)
+    order_id = payload.get("id") if isinstance(payload, dict) else None
+    if not order_id:
+        raise PayloadError("an order webhook without the order's id")
+    return [Notice(str(order_id), iso_time(payload.get(updated_field)))]

@@ -19,10 +19,9 @@ download cover the others.
 
 from __future__ import annotations
 
-import json
 import logging
 
-from omnisync.webhooks.base import Notice, PayloadError, hex_matches, unix_time
+from omnisync.webhooks.base import Notice, PayloadError, hex_matches, json_body, unix_time
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +41,7 @@ def signature_valid(channel, request) -> bool:
 
 
 def notices(channel, request) -> list[Notice]:
-    try:
-        payload = json.loads(request.body)
-    except ValueError as exc:
-        raise PayloadError(f"the body is not JSON: {exc}") from exc
+    payload = json_body(request)
     if not isinstance(payload, dict) or payload.get("code") != ORDER_STATUS_PUSH:
         return []
     shop_id = str((channel.credentials or {}).get("shop_id") or "")

@@ -10,9 +10,7 @@ that repeat those are read as well. The body is the order: `id` and
 
 from __future__ import annotations
 
-import json
-
-from omnisync.webhooks.base import Notice, PayloadError, base64_matches, iso_time
+from omnisync.webhooks.base import Notice, base64_matches, order_webhook_notice
 
 ORDER_TOPICS = frozenset({"orders/create", "orders/updated", "orders/paid", "orders/cancelled", "orders/fulfilled",
                           "orders/partially_fulfilled"})
@@ -26,11 +24,4 @@ def signature_valid(channel, request) -> bool:
 def notices(channel, request) -> list[Notice]:
     if request.headers.get("X-Shopify-Topic", "") not in ORDER_TOPICS:
         return []
-    try:
-        payload = json.loads(request.body)
-    except ValueError as exc:
-        raise PayloadError(f"the body is not JSON: {exc}") from exc
-    order_id = payload.get("id") if isinstance(payload, dict) else None
-    if not order_id:
-        raise PayloadError("an order webhook without the order's id")
-    return [Notice(str(order_id), iso_time(payload.get("updated_at")))]
+    return order_webhook_notice(request, "updated_at")

@@ -19,26 +19,16 @@ not compared, because a channel stores the shop cipher, not the shop id.
 
 from __future__ import annotations
 
-import json
-
-from omnisync.webhooks.base import Notice, PayloadError, hex_matches, unix_time
+from omnisync.webhooks.base import Notice, PayloadError, app_key_signature_valid, json_body, unix_time
 
 ORDER_TYPES = {1, 11}
 
 
-def signature_valid(channel, request) -> bool:
-    creds = channel.credentials or {}
-    app_key, secret = str(creds.get("app_key") or ""), str(creds.get("app_secret") or "")
-    if not app_key:
-        return False
-    return hex_matches(secret, app_key.encode() + request.body, request.headers.get("Authorization", ""))
+signature_valid = app_key_signature_valid
 
 
 def notices(channel, request) -> list[Notice]:
-    try:
-        payload = json.loads(request.body)
-    except ValueError as exc:
-        raise PayloadError(f"the body is not JSON: {exc}") from exc
+    payload = json_body(request)
     if not isinstance(payload, dict) or payload.get("type") not in ORDER_TYPES:
         return []
     data = payload.get("data")

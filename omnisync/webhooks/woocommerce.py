@@ -17,10 +17,9 @@ nothing else.
 
 from __future__ import annotations
 
-import json
 import re
 
-from omnisync.webhooks.base import Notice, PayloadError, base64_matches, iso_time
+from omnisync.webhooks.base import Notice, base64_matches, order_webhook_notice
 
 ORDER_TOPICS = frozenset({"order.created", "order.updated", "order.restored"})
 _PING = re.compile(rb"webhook_id=\d+")
@@ -38,11 +37,4 @@ def signature_valid(channel, request) -> bool:
 def notices(channel, request) -> list[Notice]:
     if request.headers.get("X-WC-Webhook-Topic", "") not in ORDER_TOPICS:
         return []
-    try:
-        payload = json.loads(request.body)
-    except ValueError as exc:
-        raise PayloadError(f"the body is not JSON: {exc}") from exc
-    order_id = payload.get("id") if isinstance(payload, dict) else None
-    if not order_id:
-        raise PayloadError("an order webhook without the order's id")
-    return [Notice(str(order_id), iso_time(payload.get("date_modified_gmt")))]
+    return order_webhook_notice(request, "date_modified_gmt")

@@ -1,11 +1,8 @@
 """The Returns page: staff receive returned parcels, the ledger records it, the channels selling the stock get a push."""
 
-import os
-import shutil
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from channels_app.models import Channel, RunKind, SyncRun
@@ -15,6 +12,7 @@ from orders.mismatches import order_counts_store
 from orders.models import OrderLine
 from orders.services.importing import orders_import
 from tests import factories
+from tests.browser import chromium_page, operator_log_in
 
 URL = "/orders/returns/"
 
@@ -145,39 +143,17 @@ def test_the_page_speaks_indonesian(as_operator, returns):
 
 # --- in a real browser ----------------------------------------------------------
 
-CHROMIUM = "/usr/bin/chromium"
-PASSWORD = "pw-Omnisync-2026"
-
-
 @pytest.fixture
 def browser_page():
-    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
-        pytest.skip("install Chromium: apt-get install chromium")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's loop runs in this thread; the ORM calls stay sync
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                     args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"])
-        context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(20_000)
+    with chromium_page() as page:
         yield page
-        context.close()
-        browser.close()
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_operator_receives_returns_in_the_browser(browser_page, live_server, returns, django_user_model):
-    user = django_user_model.objects.create_user("op", password=PASSWORD)
-    user.user_permissions.add(Permission.objects.get(codename="run_jobs"))
     page = browser_page
-    page.goto(live_server.url + reverse("login"))
-    page.fill("input[name=username]", "op")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form:has(input[name=password]) button[type=submit]")
-    page.wait_for_url(live_server.url + "/")
+    operator_log_in(page, live_server.url, django_user_model)
     page.click('button[data-lang="en"]')
     page.click(f'.mainnav a[href="{URL}"]')
     page.wait_for_url(live_server.url + URL)

@@ -1,13 +1,10 @@
 """The unmapped order lines page: staff see the lines waiting for a SKU, link the listing once, and the stock moves."""
 
 import datetime as dt
-import os
 import re
-import shutil
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from channels_app.models import Channel, SyncRun
@@ -16,6 +13,7 @@ from inventory.services.ledger import StockChange, ledger_post
 from orders.models import Order, OrderLine
 from orders.services.linking import order_lines_unmapped_store
 from tests import factories
+from tests.browser import chromium_page, operator_log_in
 
 URL = "/orders/unmapped/"
 LINK = "/orders/unmapped/link/"
@@ -126,38 +124,17 @@ def test_sku_chooser_suggests_codes_and_names(client, operator, waiting):
 
 # --- in a real browser ----------------------------------------------------------
 
-CHROMIUM = "/usr/bin/chromium"
-
-
 @pytest.fixture
 def browser_page():
-    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
-        pytest.skip("install Chromium: apt-get install chromium")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's loop runs in this thread; the ORM calls stay sync
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                     args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"])
-        context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(20_000)
+    with chromium_page() as page:
         yield page
-        context.close()
-        browser.close()
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_operator_links_a_listing_in_the_browser(browser_page, live_server, waiting, django_user_model):
-    user = django_user_model.objects.create_user("op", password=PASSWORD)
-    user.user_permissions.add(Permission.objects.get(codename="run_jobs"))
     page = browser_page
-    page.goto(live_server.url + "/login/")
-    page.fill("input[name=username]", "op")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form:has(input[name=password]) button[type=submit]")
-    page.wait_for_url(live_server.url + "/")
+    operator_log_in(page, live_server.url, django_user_model)
     page.click('button[data-lang="en"]')
     count = page.locator('[data-count="order_lines_unmapped"] a')
     assert count.inner_text() == "4"
@@ -167,7 +144,7 @@ def test_operator_links_a_listing_in_the_browser(browser_page, live_server, wait
     row = page.locator('tr.unmapped-row[data-seller-sku="KAOS-M-PROMO"]')
     assert row.locator('td[data-label="units"]').inner_text() == "4"
     oldest = row.locator('td[data-label="oldest order"]').inner_text()
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", oldest)
+    assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d", oldest)  # English, as "3 Dec 2026, 17:15"
     field = row.locator('input[name="sku"]')
     field.fill("KAOS-XXL")
     row.locator('button[data-action="link"]').click()
