@@ -516,16 +516,20 @@ class ShopifyAdapter(Adapter):
                     yield listing
 
     def _variants_by_id(self, batch: Sequence[str]) -> dict[str, Variant]:
-        data, reply = self._gql("VariantsById", VARIANTS_BY_ID, {"ids": [gid("ProductVariant", v) for v in batch],
-                                                                 "location": self.location})
+        return self._variant_nodes("VariantsById", VARIANTS_BY_ID, batch, Variant)
+
+    def _variant_nodes(self, operation: str, query: str, ids: Sequence[str], schema):
+        """`nodes(ids:)` of product variants at the channel's location, parsed with `schema`, by id (a deleted
+        variant's null node is left out)."""
+        data, reply = self._gql(operation, query, {"ids": [gid("ProductVariant", v) for v in ids], "location": self.location})
         nodes = data.get("nodes")
         if not isinstance(nodes, list):
             raise reply.malformed("field data.nodes should be a list")
         found = {}
         for i, node in enumerate(nodes):
             if isinstance(node, dict) and node:
-                variant = parse(Variant, node, reply, f"data.nodes[{i}]")
-                found[variant.id] = variant
+                parsed = parse(schema, node, reply, f"data.nodes[{i}]")
+                found[parsed.id] = parsed
         return found
 
     @staticmethod
@@ -578,16 +582,7 @@ class ShopifyAdapter(Adapter):
         return [results[(u.item_id, u.variant_id)] for u in group]
 
     def _push_states(self, ids: Sequence[str]) -> dict[str, PushState]:
-        data, reply = self._gql("PushStates", PUSH_STATES, {"ids": [gid("ProductVariant", v) for v in ids], "location": self.location})
-        nodes = data.get("nodes")
-        if not isinstance(nodes, list):
-            raise reply.malformed("field data.nodes should be a list")
-        found = {}
-        for i, node in enumerate(nodes):
-            if isinstance(node, dict) and node:
-                state = parse(PushState, node, reply, f"data.nodes[{i}]")
-                found[state.id] = state
-        return found
+        return self._variant_nodes("PushStates", PUSH_STATES, ids, PushState)
 
     def _not_pushable(self, u: StockUpdate, variant: PushState | None) -> str:
         # A variant's id names it for good and a product's variants go with it, so the product is not read again here.
