@@ -8,7 +8,7 @@ changes so a page of orders costs a handful of queries, not one per line.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from django.conf import settings
@@ -38,14 +38,19 @@ class StockChange:
     bundle_id: int | None = None
 
 
-def bundles_expand(changes: Sequence[StockChange]) -> list[StockChange]:
+def bundles_expand(changes: Sequence[StockChange], bundles_known: Mapping[int, bool] | None = None) -> list[StockChange]:
     """Each change to a bundle SKU as its components' changes (units × units per bundle); others as they are.
 
     Done here, under every poster, so that whoever moves a bundle (an order
     import, linking a listing, a return, a staff correction) moves its
-    components, and the bundle itself never holds stock. One query.
+    components, and the bundle itself never holds stock. One query, none when
+    the caller read with its SKUs whether they are bundles (`bundles_known`,
+    {SKU id: is a bundle}; SKUs it does not name are looked up) and none is.
     """
-    parts = bundle_components({c.sku_id for c in changes if c.bundle_id is None})
+    sku_ids = {c.sku_id for c in changes if c.bundle_id is None}
+    if bundles_known is not None:
+        sku_ids = {s for s in sku_ids if bundles_known.get(s, True)}
+    parts = bundle_components(sku_ids)
     if not parts:
         return list(changes)
     out = []
@@ -103,14 +108,14 @@ def ledger_post(changes: Sequence[StockChange]) -> list[StockMovement]:
         ])
 
 
-def ledger_post_many(changes: Sequence[StockChange]) -> int:
+def ledger_post_many(changes: Sequence[StockChange], *, bundles_known: Mapping[int, bool] | None = None) -> int:
     """ledger_post for the many changes of an import: the same rows and levels, written without model objects; returns the count.
 
     The movements go in with one multi-row INSERT per few thousand rows
     (nothing is read back), the levels with one upsert. Inside an import's
-    transaction it joins that transaction (no savepoint of its own).
+    transaction it joins that transaction (no savepoint of its own). `bundles_known`: see bundles_expand.
     """
-    changes = bundles_expand([c for c in changes if c.on_hand_change or c.allocated_change])
+    changes = bundles_expand([c for c in changes if c.on_hand_change or c.allocated_change], bundles_known)
     if not changes:
         return 0
     now = timezone.now()

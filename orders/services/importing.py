@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import IntegrityError, connections, router, transaction
+from django.db.models import Exists, OuterRef
 from django.db.models.functions import Upper
 from django.utils import timezone
 
 from channels_app.adapters.types import ChannelOrder
-from inventory.models import Listing, Sku
+from inventory.models import BundleComponent, Listing, Sku
 from inventory.services.ledger import StockChange, bulk_cursor, ledger_post, ledger_post_many, rows_insert, rows_update
 from orders.effects import Effect, line_effect, movement_reason
 from orders.models import CanonicalStatus, Order, OrderLine, RemoteOrder
@@ -228,7 +229,7 @@ def _import_batch(channel, orders: Sequence[ChannelOrder], listed: Mapping[str, 
     # The stock levels last: their rows are shared by every channel selling the SKUs, and stay locked until the
     # batch commits, so the writes of this channel's own rows are done first (issue 13: with 4 workers about one
     # import in four was waiting for another's level locks).
-    result.movements = ledger_post_many(changes)
+    result.movements = ledger_post_many(changes, bundles_known=sku_ids.bundles_known)
     # A return the channel reports back with the seller is received at once where the channel allows it.
     returns_auto_receive(channel, order_pks.values())
     return result
@@ -313,27 +314,43 @@ def _line_ref(ln) -> tuple[str, str, str]:
     return (ln.item_id, ln.variant_id, ln.seller_sku.strip().upper())
 
 
-def _resolve_skus(channel, lines) -> dict[tuple[str, str, str], int]:
+class ResolvedSkus(dict):
+    """{line ref: SKU id}, and in `bundles_known` whether each SKU found is a bundle (read with the mapping, so
+    posting the lines' stock needs no separate bundle lookup: ledger_post_many's `bundles_known`)."""
+
+    def __init__(self):
+        super().__init__()
+        self.bundles_known: dict[int, bool] = {}
+
+
+def _resolve_skus(channel, lines) -> ResolvedSkus:
     """Map lines to SKUs: the listing's mapping first, else the seller SKU code (trimmed, any case)."""
+    resolved = ResolvedSkus()
     if not lines:
-        return {}
+        return resolved
+    known = resolved.bundles_known
     codes = {ln.seller_sku.strip().upper() for ln in lines if ln.seller_sku.strip()}
-    by_code = dict(
-        Sku.objects.annotate(ucode=Upper("code")).filter(ucode__in=codes).values_list("ucode", "pk")
-    ) if codes else {}
+    by_code = {}
+    if codes:
+        for ucode, pk, is_bundle in Sku.objects.annotate(ucode=Upper("code"), is_bundle=_is_bundle("pk")).filter(
+            ucode__in=codes
+        ).values_list("ucode", "pk", "is_bundle"):
+            by_code[ucode], known[pk] = pk, is_bundle
     item_ids = {ln.item_id for ln in lines if ln.item_id}
-    by_listing = {
-        (item, variant): sku for item, variant, sku in Listing.objects.filter(
+    by_listing = {}
+    if item_ids:
+        for item, variant, sku, is_bundle in Listing.objects.filter(
             channel=channel, external_item_id__in=item_ids, sku__isnull=False
-        ).values_list("external_item_id", "external_variant_id", "sku_id")
-    } if item_ids else {}
+        ).annotate(is_bundle=_is_bundle("sku_id")).values_list("external_item_id", "external_variant_id", "sku_id", "is_bundle"):
+            by_listing[(item, variant)], known[sku] = sku, is_bundle
     # Lazada's order items carry the SKU id but no item id: match the listing by its variant id alone.
     variant_ids = {ln.variant_id for ln in lines if not ln.item_id and ln.variant_id}
-    by_variant = dict(
-        Listing.objects.filter(channel=channel, external_variant_id__in=variant_ids, sku__isnull=False)
-        .values_list("external_variant_id", "sku_id")
-    ) if variant_ids else {}
-    resolved = {}
+    by_variant = {}
+    if variant_ids:
+        for variant, sku, is_bundle in Listing.objects.filter(
+            channel=channel, external_variant_id__in=variant_ids, sku__isnull=False
+        ).annotate(is_bundle=_is_bundle("sku_id")).values_list("external_variant_id", "sku_id", "is_bundle"):
+            by_variant[variant], known[sku] = sku, is_bundle
     for ln in lines:
         ref = _line_ref(ln)
         listed = by_listing.get((ln.item_id, ln.variant_id)) if ln.item_id else by_variant.get(ln.variant_id)
@@ -341,6 +358,10 @@ def _resolve_skus(channel, lines) -> dict[tuple[str, str, str], int]:
         if sku:
             resolved[ref] = sku
     return resolved
+
+
+def _is_bundle(sku_field: str) -> Exists:
+    return Exists(BundleComponent.objects.filter(bundle_id=OuterRef(sku_field)))
 
 
 def _effect_change(channel, order: Order, row: OrderLine) -> StockChange | None:
