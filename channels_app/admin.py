@@ -52,7 +52,7 @@ def _formfield(db_field, **kwargs):
 
 # Kept up to date by the jobs; shown, never edited.
 HEALTH_FIELDS = [
-    "last_scan_at", "orders_verified_until", "orders_missing", "orders_wrong_status", "stock_discrepancies",
+    "last_scan_at", "orders_verified_until", "orders_missing", "orders_missing_since", "orders_wrong_status", "stock_discrepancies",
     "listings_not_in_pos", "token_expires_at", "authorization_expires_at", "last_error", "last_error_at",
     "created_at", "updated_at",
 ]

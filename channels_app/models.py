@@ -76,6 +76,8 @@ class Channel(models.Model):
     last_scan_at = models.DateTimeField(_("last scan"), null=True, blank=True)
     orders_verified_until = models.DateTimeField(_("orders verified up to"), null=True, blank=True)
     orders_missing = models.PositiveIntegerField(_("missing orders"), default=0)
+    #: The channel time of the oldest of them, recounted with the count (the card's "missing since").
+    orders_missing_since = models.DateTimeField(_("missing since"), null=True, blank=True)
     orders_wrong_status = models.PositiveIntegerField(_("wrong-status orders"), default=0)
     orders_unknown_status = models.PositiveIntegerField(_("orders with an unknown status"), default=0)
     stock_discrepancies = models.PositiveIntegerField(_("stock discrepancies"), default=0)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from datetime import datetime
+
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.lookups import IsNull
 
 from orders.models import CanonicalStatus, Order, OrderLine, RemoteOrder
@@ -90,17 +92,25 @@ def mismatch_counts(channel) -> tuple[int, int]:
     return missing_orders([channel.pk]).count(), wrong_status_orders([channel.pk]).count()
 
 
+def missing_summary(channel) -> tuple[int, datetime | None]:
+    """(how many orders the channel has that the POS lacks, the channel time of the oldest): one pass."""
+    found = missing_orders([channel.pk]).order_by().aggregate(n=Count("pk"), oldest=Min("channel_updated_at"))
+    return found["n"], found["oldest"]
+
+
 def unknown_status_count(channel) -> int:
     return unknown_status_orders([channel.pk]).count()
 
 
 def order_counts_store(channel, **extra) -> dict:
-    """Recount the channel's missing, wrong-status and unknown-status orders and its unmapped lines onto its card fields."""
+    """Recount the channel's missing (and since when), wrong-status and unknown-status orders and its unmapped lines
+    onto its card fields, which the dashboard reads as they are (no count of a big table when a page is shown)."""
     from channels_app.models import Channel
     from orders.selectors import returns_awaiting_q
 
-    missing, wrong = mismatch_counts(channel)
-    fields = {"orders_missing": missing, "orders_wrong_status": wrong, "orders_unknown_status": unknown_status_count(channel),
+    missing, oldest = missing_summary(channel)
+    fields = {"orders_missing": missing, "orders_missing_since": oldest,
+              "orders_wrong_status": wrong_status_orders([channel.pk]).count(), "orders_unknown_status": unknown_status_count(channel),
               "order_lines_unmapped": OrderLine.objects.filter(order__channel_id=channel.pk, sku__isnull=True).count(),
               "returns_awaiting_receipt": OrderLine.objects.filter(returns_awaiting_q(), order__channel_id=channel.pk).count(), **extra}
     Channel.objects.filter(pk=channel.pk).update(**fields)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Case, DateTimeField, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum, When
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -18,8 +18,6 @@ from django.utils.translation import gettext_lazy as _
 
 from channels_app.models import Channel, RunKind, RunStatus, SaleEvent, SalePlan, SyncRun, sale_plan
 from omnisync.models import DailyReport
-from orders.mismatches import is_missing
-from orders.models import RemoteOrder
 
 #: kinds shown on a channel card, in the order of the routine
 CARD_KINDS = (RunKind.SCAN, RunKind.DOWNLOAD_ORDERS, RunKind.UPDATE_INVENTORY, RunKind.ROUTINE)
@@ -60,22 +58,9 @@ def sale_events_today(today: dt.date | None = None) -> list[SaleEvent]:
     return list(SaleEvent.objects.on(today).prefetch_related("channels"))
 
 
-def missing_since() -> Case:
-    """Per channel, the channel time of its oldest missing order: what the card says is missing since when.
-
-    Looked up only where the channel's count says something is missing, so a
-    channel in order costs nothing; one column of the channels query.
-    """
-    oldest = (
-        RemoteOrder.objects.filter(channel_id=OuterRef("pk")).filter(is_missing())
-        .order_by().values("channel_id").annotate(oldest=Min("channel_updated_at")).values("oldest")
-    )
-    return Case(When(orders_missing__gt=0, then=Subquery(oldest)), default=None, output_field=DateTimeField())
-
-
 def dashboard_cards(channel_ids: list[int] | None = None) -> list[ChannelCard]:
     """One card per channel, in five queries however many channels and runs there are."""
-    channels = Channel.objects.select_related("location").annotate(missing_since=missing_since()).order_by("name")
+    channels = Channel.objects.select_related("location").order_by("name")
     if channel_ids is not None:
         channels = channels.filter(pk__in=channel_ids)
     channels = list(channels)
@@ -102,7 +87,7 @@ def dashboard_cards(channel_ids: list[int] | None = None) -> list[ChannelCard]:
             active_runs=active.get(ch.pk, []),
             sale=sale_plan(ch, today, events),
             expiry_warnings=warnings,
-            missing_since=ch.missing_since,
+            missing_since=ch.orders_missing_since if ch.orders_missing else None,
         ))
     return cards
 
