@@ -17,8 +17,8 @@ bucket / restore rate, critical path × latency) (`ShopifyCost`). The sandbox is
 threads: the rate is counted in that process, and the latency overlaps.
 
 Benchmarks never touch the developer's database: SQLite uses
-var/bench/bench.sqlite3, PostgreSQL a database named `omnisync_bench` on the
-server given by --database-url (whatever database that URL names).
+var/bench/bench.sqlite3, PostgreSQL a database named `omnisync_bench` (or $BENCH_DB_NAME) on
+the server given by --database-url (whatever database that URL names).
 """
 
 from __future__ import annotations
@@ -39,7 +39,10 @@ ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 #: The benchmark's files (SQLite database, server log); $BENCH_VAR_DIR runs two benchmarks side by side.
 VAR = Path(os.environ["BENCH_VAR_DIR"]) if os.environ.get("BENCH_VAR_DIR") else ROOT / "var" / "bench"
-BENCH_DB = "omnisync_bench"
+#: The benchmark's PostgreSQL database; $BENCH_DB_NAME gives another, so two people can bench on one server.
+BENCH_DB = os.environ.get("BENCH_DB_NAME") or "omnisync_bench"
+if not BENCH_DB.isidentifier() or not BENCH_DB.isascii():  # it goes into CREATE/DROP DATABASE as it is
+    raise SystemExit(f"BENCH_DB_NAME must be a plain identifier (got {BENCH_DB!r})")
 
 
 class Config:

@@ -124,9 +124,16 @@ def run(platform, request, shop: Shop, call, *, drop_after: bool = True) -> Http
         if too_early:
             _sleep_until(arrived + shop.latency_ms / 1000)
             raise throttled(platform, shop, too_early)
+        _t0 = monotonic()
         try:
             with _serial if request.method == "POST" else nullcontext():
-                return call()
+                _t1 = monotonic()
+                try:
+                    return call()
+                finally:
+                    _t2 = monotonic()
+                    with open("/tmp/hl/sandbox-times.log", "a") as _f:
+                        _f.write(f"{request.method} {request.path} pre={_t0-arrived:.4f} wait={_t1-_t0:.4f} call={_t2-_t1:.4f} arr={arrived:.3f}\n")
         finally:  # refusals take as long as answers
             _sleep_until(arrived + shop.latency_ms / 1000)
     if rng is None:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.formats import date_format
+from django.utils.html import format_html_join
+from django.utils.translation import gettext
+
 from omnisync.dashboard.selectors import ChartBar
 
 SLOT, BAR, HEIGHT, TOP, BOTTOM, LEFT = 24, 9, 160, 12, 22, 34
@@ -33,6 +37,25 @@ def report_chart_svg(bars: list[ChartBar]) -> dict:
         if i % step == 0:
             labels.append((x + BAR, bar.day))
     return {
-        "rects": rects, "labels": labels, "max": top, "width": LEFT + max(len(bars), 1) * SLOT + 4, "height": HEIGHT,
+        "rects": rects, "labels": labels, "marks": _marks(rects, labels), "max": top, "width": LEFT + max(len(bars), 1) * SLOT + 4, "height": HEIGHT,
         "baseline": TOP + plot, "top": TOP, "left": LEFT, "label_y": HEIGHT - 6,
     }
+
+
+def _marks(rects: list[Rect], labels: list[tuple[int, object]]):
+    """The bars and day labels as markup, built here rather than by a template loop: a year is 730 bars, and the
+    template's per-bar tags (a date format and two translations each) were most of the report's time (issue 13)."""
+    series = {"missing": gettext("missing orders"), "discrepancies": gettext("stock discrepancies")}
+    days: dict[object, str] = {}
+    for r in rects:
+        if r.day not in days:
+            days[r.day] = date_format(r.day, "SHORT_DATE_FORMAT")
+    bars = format_html_join(
+        "", '<rect x="{}" y="{}" width="9" height="{}" class="bar-{}"><title>{}: {} {}</title></rect>',
+        ((r.x, f"{r.y:.1f}", f"{r.height:.1f}", r.series, days[r.day], series[r.series], r.value) for r in rects),
+    )
+    ticks = format_html_join(
+        "", '<text x="{}" y="{}" text-anchor="middle" class="tick">{}</text>',
+        ((x, HEIGHT - 6, date_format(day, "j/n")) for x, day in labels),
+    )
+    return bars + ticks
