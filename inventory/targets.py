@@ -37,10 +37,20 @@ from inventory.models import BundleComponent, Listing, PushState, StockLevel
 INT = IntegerField()
 
 
-def sale_extra_buffer(today: dt.date):
+def sale_extra_buffer(today: dt.date, channel_ref: str = "channel_id"):
     """Largest extra buffer of the sale events on today for the listing's channel (0 if none): `SalePlan.extra_buffer`."""
-    events = SaleEvent.objects.on(today).applying_to(OuterRef("channel_id")).order_by("-extra_buffer").values("extra_buffer")
+    events = SaleEvent.objects.on(today).applying_to(OuterRef(channel_ref)).order_by("-extra_buffer").values("extra_buffer")
     return Coalesce(Subquery(events[:1], output_field=INT), Value(0))
+
+
+def sale_extra_buffer_by_channel(today: dt.date):
+    """sale_extra_buffer as a CASE on the listing's channel, its few values read first (one small query): a
+    subquery per listing ran for every row a list page or a plan looks at (issue 13)."""
+    from channels_app.models import Channel
+
+    extra = Channel.objects.annotate(extra=sale_extra_buffer(today, "pk")).filter(extra__gt=0).values_list("pk", "extra")
+    whens = [When(channel_id=pk, then=Value(value)) for pk, value in extra]
+    return Case(*whens, default=Value(0), output_field=INT) if whens else Value(0, output_field=INT)
 
 
 def bundle_available(location) -> Subquery:
@@ -83,11 +93,14 @@ def listings_with_targets(
     qs = qs.annotate(
         channel_level=FilteredRelation("sku__stock_levels", condition=Q(sku__stock_levels__location_id=at))
     )
-    available = Coalesce(
-        bundle_available(OuterRef(OuterRef("channel__location_id")) if location_id is None else Value(location_id)),
-        Coalesce(F("channel_level__on_hand"), Value(0)) - Coalesce(F("channel_level__allocated"), Value(0)),
-    )
-    qs = qs.annotate(available=ExpressionWrapper(available, output_field=INT), extra_buffer=sale_extra_buffer(today))
+    available = Coalesce(F("channel_level__on_hand"), Value(0)) - Coalesce(F("channel_level__allocated"), Value(0))
+    # The bundles' subquery only where the SKU is one (their ids read first, one small query): evaluated for every
+    # listing it took a probe per row, for every use of `available`, although most SKUs are no bundle (issue 13).
+    bundle_ids = list(BundleComponent.objects.order_by().values_list("bundle_id", flat=True).distinct())
+    if bundle_ids:
+        per_bundle = bundle_available(OuterRef(OuterRef("channel__location_id")) if location_id is None else Value(location_id))
+        available = Coalesce(Case(When(sku_id__in=bundle_ids, then=per_bundle), default=None, output_field=INT), available)
+    qs = qs.annotate(available=ExpressionWrapper(available, output_field=INT), extra_buffer=sale_extra_buffer_by_channel(today))
     percent = ExpressionWrapper((Greatest(F("available"), Value(0)) * F("channel__buffer_value") + Value(99)) / Value(100), output_field=INT)
     qs = qs.annotate(
         buffer=ExpressionWrapper(

@@ -71,7 +71,7 @@ def test_discrepancies_show_target_and_cause(as_viewer, shop):
     as_viewer.post(reverse("set_language"), {"language": "en"})
     page = as_viewer.get(reverse("discrepancies"), **HX).content.decode()
     # on hand 10 − allocated 1 = 9 available, no buffer → target 9; channel shows 3 → −6
-    row = re.search(r'<td  data-label="SKU">SKU-0</td>(.*?)</tr>', page, re.S).group(1)
+    row = re.search(r'<td data-label="SKU">SKU-0</td>(.*?)</tr>', page, re.S).group(1)
     cells = dict(re.findall(r'data-label="([^"]+)">(?:<span[^>]*>)?([^<]*)', row))
     assert {k: cells[k] for k in ("POS available", "buffer", "target", "Channel stock", "difference", "likely cause")} == {
         "POS available": "9", "buffer": "0", "target": "9", "Channel stock": "3", "difference": "-6",
