@@ -25,12 +25,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import html
+import json
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -148,8 +148,8 @@ class LazadaAdapter(Adapter):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        #: When this adapter first pushed stock (less a margin): the read-back asks for products updated since.
-        self._pushed_since: datetime | None = None
+        #: Seller SKU of each listing this adapter pushed, by (item id, variant id): the read-back asks by seller SKU.
+        self._pushed_skus: dict[tuple[str, str], str] = {}
 
     # -- transport -------------------------------------------------------
     def _signer(self, base_params: dict[str, Any], body_params: dict[str, Any] | None, seller: bool):
@@ -540,20 +540,25 @@ class LazadaAdapter(Adapter):
             )
 
     def read_listings(self, keys: Sequence[tuple[str, str]]) -> Iterator[ChannelListing]:
-        """A push's read-back: the products updated since the push began, then any pushed item not among them.
+        """A push's read-back: the pushed SKUs asked for by seller SKU, then any pushed item not among them by id.
 
-        /products/get filters by update time (50 products a page), and a
-        stock update moves the product's update time, so the pushed products
-        come back K/50 pages for K products instead of one /product/item/get
-        each. A pushed product that did not come back that way (the update
-        time did not move, or another filter hid it) is read by id
-        (/product/item/get, several in flight), so nothing pushed goes unread.
+        /products/get takes `sku_seller_list` (at most 100 seller SKUs) and
+        answers only the products that hold one of them, 50 products a page:
+        the K SKUs this run pushed come back in K/50 calls, all in flight at
+        once, whatever else changed in the shop meanwhile (asking for the
+        products "updated since the push" also brought back every product an
+        order or an earlier push had just touched, a page for each 50 of them).
+        A listing pushed without a seller SKU, or one that did not come back
+        that way, is read by id (/product/item/get, several in flight), so
+        nothing pushed goes unread.
         """
+        keys = list(dict.fromkeys(keys))
         wanted = set(keys)
         items = list(dict.fromkeys(item for item, _ in keys))
         found: set[str] = set()
-        if self._pushed_since is not None and len(items) > 1:
-            for listing in self._updated_since(self._pushed_since, len(items)):
+        skus = list(dict.fromkeys(sku for sku in (self._pushed_skus.get(key) for key in keys) if sku))
+        if len(items) > 1 and skus:
+            for listing in self._by_seller_sku(skus):
                 if (listing.item_id, listing.variant_id) in wanted:
                     found.add(listing.item_id)
                     yield listing
@@ -565,41 +570,27 @@ class LazadaAdapter(Adapter):
                 if (listing.item_id, listing.variant_id) in wanted or (item_id, listing.variant_id) in wanted:
                     yield listing
 
-    def _updated_since(self, since: datetime, expected: int) -> Iterator[ChannelListing]:
-        """Products updated since `since`, the pages for `expected` products asked for at once.
+    def _by_seller_sku(self, skus: Sequence[str]) -> Iterator[ChannelListing]:
+        """The listings of every product holding one of `skus`: 50 seller SKUs a call (at most 50 products,
+        one page; further pages only if Lazada says there are more), the calls in flight together."""
 
-        Offsets are known before any answer, so the pages are in flight
-        together; pages beyond them are read if Lazada reports more products
-        (others changed meanwhile). A product that moves between pages while
-        they are read may be missed: the caller reads what it did not find by id.
-        """
-        params = {"filter": "all", "limit": self.listing_page_size, "update_after": iso(since)}
+        def products(chunk: Sequence[str]) -> list[Product]:
+            params = {"filter": "all", "limit": self.listing_page_size, "sku_seller_list": json.dumps(list(chunk))}
+            got: list[Product] = []
+            while True:
+                page = self._product_page(params, len(got))
+                more = page.products or []
+                got.extend(more)
+                if len(more) < self.listing_page_size or (page.total_products is not None and len(got) >= page.total_products):
+                    return got
 
-        def page(offset: int) -> ProductPage:
-            reply = self._call("GET", "/products/get", {**params, "offset": offset})
-            return parse(ProductPage, reply.data.get("data"), reply, "data", request_id=self._rid(reply))
-
-        offsets = list(range(0, max(1, expected), self.listing_page_size))
-        total = None
-        while offsets:
-            for _offset, result, _err in self.fan_out(page, offsets):
-                for product in result.products or []:
-                    yield from self.product_listings(product)
-                if result.total_products is not None:
-                    total = max(total or 0, result.total_products)
-            following = offsets[-1] + self.listing_page_size
-            offsets = list(range(following, total, self.listing_page_size)) if total is not None else []
-
-    def _note_push_time(self, reply: Reply) -> None:
-        """Remember when the run's pushes began, by Lazada's clock (the answer's Date header, less 2 s:
-        whole seconds, and the update was made before the answer), else by ours less a minute."""
-        try:
-            when = parsedate_to_datetime(reply.headers.get("Date") or "") - timedelta(seconds=2)
-        except (TypeError, ValueError):
-            when = timezone.now() - timedelta(minutes=1)
-        with self._listed_lock:
-            if self._pushed_since is None or when < self._pushed_since:
-                self._pushed_since = when
+        seen: set[str] = set()
+        for _chunk, found, _err in self.fan_out(products, chunked(list(skus), self.listing_page_size)):
+            for product in found:
+                if product.item_id in seen:  # a product whose SKUs fell into two chunks
+                    continue
+                seen.add(product.item_id)
+                yield from self.product_listings(product)
 
     def _item_get(self, item_id: str) -> Product | None:
         try:
@@ -612,6 +603,7 @@ class LazadaAdapter(Adapter):
 
     # -- stock -----------------------------------------------------------
     def push_stock(self, updates: Sequence[StockUpdate]) -> list[PushResult]:
+        self._pushed_skus.update(((u.item_id, u.variant_id), u.seller_sku) for u in updates if u.seller_sku)
         return self.push_in_groups(list(chunked(list(updates), self.skus_per_call)), self._push_group)
 
     @staticmethod
@@ -657,7 +649,6 @@ class LazadaAdapter(Adapter):
     def _send_stock(self, group: Sequence[StockUpdate]) -> list[PushResult]:
         """One stock call; a refusal of the whole group (no per-SKU detail) raises, with Lazada's own words as `said`."""
         reply = self._call("POST", "/product/stock/sellable/update", {"payload": self.stock_payload(group)}, keep=True)
-        self._note_push_time(reply)
         body = reply.data
         code = self._code(reply)
         details = self._details(reply)

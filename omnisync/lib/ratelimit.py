@@ -143,3 +143,9 @@ def token_bucket(key: str, rate: float, burst: int, *, redis_url: str | None = .
             bucket = LocalTokenBucket(rate, burst, sleep=sleep)
             _local_buckets[(key, rate, burst)] = bucket
         return bucket
+
+
+if settings.REDIS_URL:
+    # redis-py loaded with this module, not by the first run that asks for a bucket (its import takes about
+    # 0.1 s, a run's first request waited for it): a worker on the Redis broker has it loaded anyway.
+    import redis  # noqa: F401

@@ -218,6 +218,26 @@ def test_read_back_of_the_other_documented_product_shapes():
     assert (listing.stock, listing.held, listing.item_id, listing.seller_sku) == (0, None, "234222211", "39817:01:01")
 
 
+
+def test_pushed_listings_are_read_back_by_seller_sku_and_the_rest_by_id():
+    """GetProducts' sku_seller_list (a JSON array, whole seller SKUs, at most 100): one call for the pushed SKUs,
+    whatever else changed in the shop; a pushed listing that does not come back that way is read by id."""
+    listed = doc("getproducts.json")  # item 180226526, SKU 314525867, seller SKU 39817:01:01
+    adapter, script = adapter_with({
+        "/product/stock/sellable/update": doc("updatesellablequantity.json"),
+        "/products/get": listed,
+        "/product/item/get": doc("getproductitem_data_demo.json"),  # item 5758254690, SKU 11212296431
+    })
+    adapter.push_stock([StockUpdate("180226526", "314525867", "39817:01:01", 0), StockUpdate("5758254690", "11212296431", "1pc", 1719)])
+    got = list(adapter.read_listings([("180226526", "314525867"), ("5758254690", "11212296431")]))
+    assert [(g.item_id, g.variant_id, g.stock) for g in got] == [("180226526", "314525867", 0), ("5758254690", "11212296431", 1719)]
+    reads = [(path, params) for path, params in script.sent if "stock" not in path]
+    assert [path for path, _ in reads] == ["/products/get", "/product/item/get"]
+    asked = reads[0][1]
+    assert json.loads(asked["sku_seller_list"]) == ["39817:01:01", "1pc"] and asked["filter"] == "all" and "update_after" not in asked
+    assert reads[1][1]["item_id"] == "5758254690"
+
+
 # -- stock ---------------------------------------------------------------
 def test_push_sets_sellable_with_the_documented_call():
     adapter, script = adapter_with({"/product/stock/sellable/update": doc("updatesellablequantity.json")})

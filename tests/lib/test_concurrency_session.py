@@ -218,3 +218,22 @@ def test_a_channel_wide_refusal_costs_one_call():
     with pytest.raises(ApiError):
         adapter.push_in_groups([[u] for u in updates(8)], push)
     assert len(sent) == 2  # the lone first call, then once more after refreshing the token
+
+
+def test_a_slow_answer_to_the_lone_first_push_sends_the_other_groups_together():
+    for answer, together in ((0.2, True), (0.005, False)):  # a marketplace (cold connection and all); a local sandbox
+        adapter = Fake()
+        adapter.session.round_trip, adapter.session.round_trips = None, 0  # the run's first requests
+        threads = []
+
+        def push(group, answer=answer, threads=threads, adapter=adapter):
+            threads.append(threading.current_thread())
+            adapter.session._note_round_trip(answer)
+            return [PushResult(u.item_id, "", True) for u in group]
+
+        results = adapter.push_in_groups([[u] for u in updates(6)], push)
+        assert [r.item_id for r in results] == [str(i) for i in range(6)]
+        assert threads[0] is threading.current_thread()  # the first group alone, as before
+        on_caller = [t is threading.current_thread() for t in threads[1:]]
+        # Slow: the second group does not go alone to confirm what the first answer showed.
+        assert on_caller == [not together] * 5
