@@ -10,8 +10,8 @@ The minimum is what the platform's batch limits allow for the K changed
 listings: pushes (Shopee and TikTok one item per call, Lazada 20 SKUs as its
 documentation recommends and its error 513 demands, WooCommerce 100) plus the
 read-back of exactly those listings (Shopee 50 items per base-info call,
-TikTok 600 SKU ids per Inventory Search, Lazada 50 products per page of
-"updated since the push", WooCommerce 100 per `include=` page), plus what
+TikTok 600 SKU ids per Inventory Search, Lazada 50 seller SKUs per
+`sku_seller_list` call, WooCommerce 100 per `include=` page), plus what
 the API requires before a push: Shopee's location list (once a run: a
 multi-location shop must name every location) and TikTok's Inventory
 Search of the SKUs pushed (600 a call: every warehouse of a SKU must be
