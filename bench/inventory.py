@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 import random
 import time
+from datetime import timedelta
 
 from bench.common import ShopifyCost
 
@@ -48,6 +49,8 @@ LATENCY_CHANGED = {"shopee": 200, "tiktok": 1000, "lazada": 1000, "woocommerce":
 
 
 def seed(base_url: str, platform: str, listings: int, changed: int, seed_value: int = 11) -> dict:
+    from django.utils import timezone
+
     from bench.download import run_job
     from channels_app.models import Channel, RunKind
     from inventory.models import Location, Sku, StockLevel
@@ -63,8 +66,13 @@ def seed(base_url: str, platform: str, listings: int, changed: int, seed_value: 
     stock_import(location=location, quantities={ids[c]: 100 for c in codes}, reference="bench opening stock")
     name = f"Bench inventory {platform}"
     shop = services.shop_create(platform, name, index=50)
-    for start in range(0, listings, 5000):
-        services.items_add_bulk(shop, [{"name": f"Item {c}", "sku": c, "stock": 100, "price": "25000"} for c in codes[start:start + 5000]])
+    # Each batch created an hour apart over the past days, as a catalogue grows: Lazada's /products/get reaches
+    # 10,000 products by offset at most, and a catalogue past that is read in creation-time windows, which a
+    # whole catalogue created within one second could not be split into.
+    created = timezone.now() - timedelta(days=30)
+    for n, start in enumerate(range(0, listings, 5000)):
+        services.items_add_bulk(shop, [{"name": f"Item {c}", "sku": c, "stock": 100, "price": "25000"} for c in codes[start:start + 5000]],
+                                now=created + timedelta(hours=n))
     details = next(s for s in services.shops_json(base_url) if s["shop"] == name)
     channel = Channel(name=name, platform=platform, location=location, api_base_url=details["base_url"],
                       auth_base_url=details["auth_base_url"] or "")
