@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Exists, OuterRef, Q, Sum
 from django.db.models.functions import Upper
 from django.utils.translation import gettext as _
 
@@ -27,6 +27,16 @@ from inventory.models import BundleComponent, Sku, StockLevel, StockMovement
 
 #: {bundle SKU id: {component SKU id: units per bundle}}
 Definitions = dict[int, dict[int, int]]
+
+
+def sku_is_bundle(sku_ref: str) -> Exists:
+    """Whether the SKU `sku_ref` (a field of the outer query) is a bundle, as a column of that query."""
+    return Exists(BundleComponent.objects.filter(bundle_id=OuterRef(sku_ref)))
+
+
+def bundle_sku_ids() -> list[int]:
+    """Every bundle's SKU id (one small query)."""
+    return list(BundleComponent.objects.order_by().values_list("bundle_id", flat=True).distinct())
 
 
 def bundle_components(sku_ids) -> dict[int, list[tuple[int, int]]]:

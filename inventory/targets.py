@@ -32,12 +32,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from channels_app.models import SaleEvent
+from inventory.bundles import bundle_sku_ids
 from inventory.models import BundleComponent, Listing, PushState, StockLevel
 
 INT = IntegerField()
 
 
-def sale_extra_buffer(today: dt.date, channel_ref: str = "channel_id"):
+def sale_extra_buffer(today: dt.date, channel_ref: str):
     """Largest extra buffer of the sale events on today for the listing's channel (0 if none): `SalePlan.extra_buffer`."""
     events = SaleEvent.objects.on(today).applying_to(OuterRef(channel_ref)).order_by("-extra_buffer").values("extra_buffer")
     return Coalesce(Subquery(events[:1], output_field=INT), Value(0))
@@ -96,7 +97,7 @@ def listings_with_targets(
     available = Coalesce(F("channel_level__on_hand"), Value(0)) - Coalesce(F("channel_level__allocated"), Value(0))
     # The bundles' subquery only where the SKU is one (their ids read first, one small query): evaluated for every
     # listing it took a probe per row, for every use of `available`, although most SKUs are no bundle (issue 13).
-    bundle_ids = list(BundleComponent.objects.order_by().values_list("bundle_id", flat=True).distinct())
+    bundle_ids = bundle_sku_ids()
     if bundle_ids:
         per_bundle = bundle_available(OuterRef(OuterRef("channel__location_id")) if location_id is None else Value(location_id))
         available = Coalesce(Case(When(sku_id__in=bundle_ids, then=per_bundle), default=None, output_field=INT), available)

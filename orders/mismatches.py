@@ -88,10 +88,6 @@ def unknown_status_orders(channel_ids=None) -> QuerySet[RemoteOrder]:
     return _scope(channel_ids).filter(has_unknown_status())
 
 
-def mismatch_counts(channel) -> tuple[int, int]:
-    return missing_orders([channel.pk]).count(), wrong_status_orders([channel.pk]).count()
-
-
 def missing_summary(channel) -> tuple[int, datetime | None]:
     """(how many orders the channel has that the POS lacks, the channel time of the oldest): one pass."""
     found = missing_orders([channel.pk]).order_by().aggregate(n=Count("pk"), oldest=Min("channel_updated_at"))

@@ -37,8 +37,8 @@ def report_chart_svg(bars: list[ChartBar]) -> dict:
         if i % step == 0:
             labels.append((x + BAR, bar.day))
     return {
-        "rects": rects, "labels": labels, "marks": _marks(rects, labels), "max": top, "width": LEFT + max(len(bars), 1) * SLOT + 4, "height": HEIGHT,
-        "baseline": TOP + plot, "top": TOP, "left": LEFT, "label_y": HEIGHT - 6,
+        "marks": _marks(rects, labels), "max": top, "width": LEFT + max(len(bars), 1) * SLOT + 4, "height": HEIGHT,
+        "baseline": TOP + plot, "top": TOP, "left": LEFT,
     }
 
 

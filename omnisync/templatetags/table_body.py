@@ -29,7 +29,6 @@ class _Column:
 
     def __init__(self, bound_column):
         self.bound = bound_column
-        self.name = bound_column.name
         self.default = bound_column.default
         attrs = bound_column.attrs["td"].as_html()
         self.opening = format_html('<td {}{}data-label="{}">', attrs, " " if attrs else "", bound_column.header)

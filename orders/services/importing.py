@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import IntegrityError, connections, router, transaction
-from django.db.models import Exists, OuterRef
 from django.db.models.functions import Upper
 from django.utils import timezone
 
 from channels_app.adapters.types import ChannelOrder
-from inventory.models import BundleComponent, Listing, Sku
+from inventory.bundles import sku_is_bundle
+from inventory.models import Listing, Sku
 from inventory.services.ledger import StockChange, bulk_cursor, ledger_post, ledger_post_many, rows_insert, rows_update
 from orders.effects import Effect, line_effect, movement_reason
 from orders.models import CanonicalStatus, Order, OrderLine, RemoteOrder
@@ -332,7 +332,7 @@ def _resolve_skus(channel, lines) -> ResolvedSkus:
     codes = {ln.seller_sku.strip().upper() for ln in lines if ln.seller_sku.strip()}
     by_code = {}
     if codes:
-        for ucode, pk, is_bundle in Sku.objects.annotate(ucode=Upper("code"), is_bundle=_is_bundle("pk")).filter(
+        for ucode, pk, is_bundle in Sku.objects.annotate(ucode=Upper("code"), is_bundle=sku_is_bundle("pk")).filter(
             ucode__in=codes
         ).values_list("ucode", "pk", "is_bundle"):
             by_code[ucode], known[pk] = pk, is_bundle
@@ -341,7 +341,7 @@ def _resolve_skus(channel, lines) -> ResolvedSkus:
     if item_ids:
         for item, variant, sku, is_bundle in Listing.objects.filter(
             channel=channel, external_item_id__in=item_ids, sku__isnull=False
-        ).annotate(is_bundle=_is_bundle("sku_id")).values_list("external_item_id", "external_variant_id", "sku_id", "is_bundle"):
+        ).annotate(is_bundle=sku_is_bundle("sku_id")).values_list("external_item_id", "external_variant_id", "sku_id", "is_bundle"):
             by_listing[(item, variant)], known[sku] = sku, is_bundle
     # Lazada's order items carry the SKU id but no item id: match the listing by its variant id alone.
     variant_ids = {ln.variant_id for ln in lines if not ln.item_id and ln.variant_id}
@@ -349,7 +349,7 @@ def _resolve_skus(channel, lines) -> ResolvedSkus:
     if variant_ids:
         for variant, sku, is_bundle in Listing.objects.filter(
             channel=channel, external_variant_id__in=variant_ids, sku__isnull=False
-        ).annotate(is_bundle=_is_bundle("sku_id")).values_list("external_variant_id", "sku_id", "is_bundle"):
+        ).annotate(is_bundle=sku_is_bundle("sku_id")).values_list("external_variant_id", "sku_id", "is_bundle"):
             by_variant[variant], known[sku] = sku, is_bundle
     for ln in lines:
         ref = _line_ref(ln)
@@ -358,10 +358,6 @@ def _resolve_skus(channel, lines) -> ResolvedSkus:
         if sku:
             resolved[ref] = sku
     return resolved
-
-
-def _is_bundle(sku_field: str) -> Exists:
-    return Exists(BundleComponent.objects.filter(bundle_id=OuterRef(sku_field)))
 
 
 def _effect_change(channel, order: Order, row: OrderLine) -> StockChange | None:

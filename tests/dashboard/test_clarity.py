@@ -4,14 +4,11 @@ count and agree with the cards, a cause filter on the stock discrepancies, and a
 
 import datetime as dt
 import html
-import os
 import re
-import shutil
 from decimal import Decimal
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Permission
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +21,7 @@ from omnisync.report import report_email, report_write
 from orders.mismatches import order_counts_store
 from orders.models import Order, RemoteOrder
 from tests import factories
+from tests.browser import chromium_page, operator_log_in
 
 HX = {"HTTP_HX_REQUEST": "true"}
 #: 10.15 UTC is 17.15 in Jakarta, the shop's time zone
@@ -344,37 +342,15 @@ def test_the_checklist_ticks_each_step_from_what_was_done_and_then_goes(as_viewe
 
 # --- in a real browser -----------------------------------------------------------------------------------------------
 
-CHROMIUM = "/usr/bin/chromium"
-PASSWORD = "pw-Omnisync-2026"
-
-
 @pytest.fixture
 def browser(live_server):
     """Chromium set up in English, as many shop computers are: the pages still open in Indonesian."""
-    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
-        pytest.skip("install Chromium: apt-get install chromium")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's loop runs in this thread; the ORM calls stay sync
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                      args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"])
-        context = chromium.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(20_000)
+    with chromium_page() as page:
         yield page
-        context.close()
-        chromium.close()
 
 
 def log_in(page, live_server, django_user_model):
-    user = django_user_model.objects.create_user("op", password=PASSWORD)
-    user.user_permissions.add(Permission.objects.get(codename="run_jobs"))
-    page.goto(live_server.url + "/login/")
-    page.fill("input[name=username]", "op")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form:has(input[name=password]) button[type=submit]")
-    page.wait_for_url(live_server.url + "/")
+    operator_log_in(page, live_server.url, django_user_model)
 
 
 @pytest.mark.browser
