@@ -2,7 +2,10 @@
 
 The recording session is the product's own `ApiSession` with one addition: it
 remembers each request it sends (method, URL, parameters, body and the
-adapter's signer) and the size of each answer. The replay sends the same
+adapter's signer) and the size of each answer. What a request sends is spooled
+to a temporary file, not held in memory: the download benchmark measures the
+product's peak memory, and 100,000 orders' requests would otherwise add some
+4 MB of the bench's own to it. The replay sends the same
 requests with a plain `requests.Session` and only `json.loads` the answers;
 every request is signed again just before it is sent, because platforms refuse
 old timestamps (Shopee after 5 minutes). Shopify's requests carry only an access
@@ -14,6 +17,8 @@ the headers they were sent with.
 from __future__ import annotations
 
 import json
+import pickle
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -23,18 +28,26 @@ import requests
 
 from omnisync.lib.http import ApiSession, Outgoing
 
+#: What the recorded requests send (url, params, headers, body), one pickle after another.
+_spool = tempfile.TemporaryFile()
+
 
 @dataclass(slots=True)
 class Recorded:
     method: str
-    url: str
     path: str
-    params: dict
-    headers: dict
-    body: bytes | None
     sign: Any
-    sent_at: float = 0.0
+    sent_at: float
+    #: where in the spool this request's url, params, headers and body are
+    offset: int
+    #: the headers it was sent with, kept for Shopify only (its token header is replayed as it was)
     signed_headers: dict | None = None
+
+    def sent(self) -> tuple[str, dict, dict, bytes | None]:
+        """(url, params, headers, body) as recorded."""
+        with RecordingSession._record_lock:
+            _spool.seek(self.offset)
+            return pickle.load(_spool)  # noqa: S301 (our own temporary file, written by this process)
 
 
 class RecordingSession(ApiSession):
@@ -51,15 +64,18 @@ class RecordingSession(ApiSession):
         extra = dict(headers or {})
         if json is not None:
             extra.setdefault("Content-Type", "application/json")
-        entry = Recorded(method.upper(), url, path or urlsplit(url).path, dict(params or {}), extra, self._encode_body(json, data), sign,
-                         time.perf_counter())
+        sent = (url, dict(params or {}), extra, self._encode_body(json, data))
         with RecordingSession._record_lock:
+            _spool.seek(0, 2)
+            entry = Recorded(method.upper(), path or urlsplit(url).path, sign, time.perf_counter(), _spool.tell())
+            pickle.dump(sent, _spool)
             RecordingSession.log.append(entry)
 
         def signed(out: Outgoing) -> None:
             if sign is not None:
                 sign(out)
-            entry.signed_headers = dict(out.headers)
+            if "X-Shopify-Access-Token" in out.headers:
+                entry.signed_headers = dict(out.headers)
 
         return super().request(method, url, path=path, params=params, json=json, data=data, headers=headers, sign=signed,
                                 check=check, expect_json=expect_json)
@@ -92,10 +108,11 @@ def replay(records: list[Recorded]) -> dict:
     http.headers["User-Agent"] = "omnisync-bench/bare"
     received = 0
     errors = 0
+    sent = [rec.sent() for rec in records]  # read from the spool before the clock starts
     started = time.perf_counter()
-    for rec in records:
-        out = Outgoing(rec.method, rec.url, rec.path, dict(rec.params), dict(rec.headers), rec.body)
-        if rec.signed_headers and "X-Shopify-Access-Token" in rec.signed_headers:
+    for rec, (url, params, headers, body) in zip(records, sent, strict=True):
+        out = Outgoing(rec.method, url, rec.path, params, headers, body)
+        if rec.signed_headers:
             out.headers = dict(rec.signed_headers)
         elif rec.sign is not None:
             rec.sign(out)

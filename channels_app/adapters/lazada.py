@@ -38,6 +38,7 @@ from django.utils import timezone
 from pydantic import ValidationError
 
 from channels_app.adapters.base import Adapter, chunked, split_until_accepted
+from channels_app.adapters.id_sets import RecentIds
 from channels_app.adapters.schemas import Count, Doc, Text, describe, parse, parse_each
 from channels_app.adapters.schemas.lazada import (
     ListedOrder,
@@ -232,9 +233,11 @@ class LazadaAdapter(Adapter):
         reading restarts at offset 0 from one second before the previous
         page's last update time (the last page is checked too). When the
         offset would pass 5,000 it restarts from the current page's last
-        update time. Ids already read are not yielded again.
+        update time. Ids already read are not yielded again; those updated more
+        than a second before the last page's last update are forgotten, as no
+        later reading starts before that (`RecentIds`).
         """
-        seen: set[str] = set()
+        seen = RecentIds()
         bound = time_slice.start
         shifts = 0
         while True:
@@ -250,7 +253,7 @@ class LazadaAdapter(Adapter):
                         last_updated = listed.updated_at
                         if listed.order_id in seen:
                             continue
-                        seen.add(listed.order_id)
+                        seen.add(listed.order_id, listed.updated_at)
                         self.listed_keep(listed.order_id, raw)  # the header (dates, price) fetch_orders needs
                         statuses = ",".join(sorted({s for s in listed.statuses if s}))
                         yield RemoteOrderState(listed.order_id, statuses, listed.updated_at)
@@ -267,6 +270,8 @@ class LazadaAdapter(Adapter):
                         return
                     total = page_total
                     previous_last = last_updated
+                    if last_updated is not None:
+                        seen.forget_before(last_updated - timedelta(seconds=1))
                     offset += len(orders)
                     if offset + self.order_page_size > MAX_OFFSET:
                         restart_from = last_updated - timedelta(seconds=1)

@@ -37,6 +37,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from channels_app.adapters.base import Adapter, chunked, split_until_accepted
+from channels_app.adapters.id_sets import IdFingerprints
 from channels_app.adapters.schemas import parse, parse_each
 from channels_app.adapters.schemas import shopee as doc
 from channels_app.adapters.types import (
@@ -276,7 +277,7 @@ class ShopeeAdapter(Adapter):
         MAX_PASSES readings of one slice, else it is left for the next run).
         """
         last = self._last_slice_end is None or time_slice.end >= self._last_slice_end
-        seen: set[str] = set()
+        seen = IdFingerprints()
         try:
             for part in Adapter.order_slices(self, time_slice.start, time_slice.end):
                 yield from self._reading(part, 0, seen)
@@ -287,18 +288,30 @@ class ShopeeAdapter(Adapter):
         if last:
             yield from self._recheck()
 
-    def _reading(self, part: TimeSlice, number: int, seen: set[str]) -> Iterator[RemoteOrderState]:
-        """One reading of a slice's list, with the details of the orders not in `seen` (which it extends)."""
+    def _reading(self, part: TimeSlice, number: int, seen: IdFingerprints) -> Iterator[RemoteOrderState]:
+        """One reading of a slice's list, with the details of the orders not in `seen` (which it extends).
+
+        Memory stays flat however long the list: the orders met are kept as
+        fingerprints (`IdFingerprints`, 8 bytes an order). The first reading
+        skips only an order repeated on this page or the one before, exactly:
+        the window has ended, so an order that changes leaves it instead of
+        coming back further down. A repeated reading, rare, skips every order
+        met before it by fingerprint.
+        """
         began = time.time()
-        on_pages: set[str] = set()
+        on_pages = IdFingerprints()
         pages = new = 0
+        previous_page: set[str] = set()
         with self.in_flight() as details:
             batch: dict[str, str] = {}
             for page in self.pages_ahead(self._order_list_page(part), ""):
                 pages += 1
+                this_page: set[str] = set()
                 for order_sn, status in page:
                     on_pages.add(order_sn)
-                    if order_sn in seen:
+                    met = (order_sn in this_page or order_sn in previous_page) if number == 0 else order_sn in seen
+                    this_page.add(order_sn)
+                    if met:
                         continue
                     seen.add(order_sn)
                     new += 1
@@ -306,6 +319,7 @@ class ShopeeAdapter(Adapter):
                     if len(batch) >= self.order_detail_batch:
                         details.start(self._detail_batch, (batch, part))
                         batch = {}
+                previous_page = this_page
                 while details.ready():
                     yield from self._kept_states(details.take()[1])
             if batch:
@@ -326,7 +340,7 @@ class ShopeeAdapter(Adapter):
             since = min(max(int(part.end.timestamp()), int(began) - MAX_CLOCK_SKEW) for part, _n, began, _p, _s in readings)
             moved = self._moved_since(since)
             for part, number, _began, on_pages, seen in readings:
-                if not moved & on_pages:
+                if not on_pages.meets_any(moved):
                     continue
                 if number + 1 >= MAX_PASSES:
                     self._readings = []

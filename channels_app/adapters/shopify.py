@@ -46,6 +46,7 @@ from django.conf import settings
 from pydantic import ValidationError
 
 from channels_app.adapters.base import Adapter, chunked
+from channels_app.adapters.id_sets import RecentIds
 from channels_app.adapters.schemas import describe, parse
 from channels_app.adapters.schemas.shopify import (
     Envelope,
@@ -403,9 +404,15 @@ class ShopifyAdapter(Adapter):
 
     # -- orders --------------------------------------------------------------------
     def list_order_states(self, time_slice: TimeSlice) -> Iterator[RemoteOrderState]:
-        """Every order updated in [start, end), once, oldest update first."""
+        """Every order updated in [start, end), once, oldest update first.
+
+        The cursor holds the last order's place in that order, so a later page
+        starts after it: only an order repeated where two pages meet could
+        come twice, and the ids updated before a page's last update are
+        forgotten after it (`RecentIds`).
+        """
         search = f"updated_at:>='{search_time(time_slice.start)}' updated_at:<'{search_time(time_slice.end)}'"
-        seen: set[str] = set()
+        seen = RecentIds()
 
         def fetch(after):
             data, reply = self._gql("OrderStates", ORDER_STATES, {"first": ORDERS_PER_PAGE, "after": after, "query": search})
@@ -415,8 +422,10 @@ class ShopifyAdapter(Adapter):
             for header in headers:
                 if header.id in seen or not (time_slice.start <= header.updatedAt < time_slice.end):
                     continue
-                seen.add(header.id)
+                seen.add(header.id, header.updatedAt)
                 yield RemoteOrderState(header.id, raw_status(header), header.updatedAt)
+            if headers:
+                seen.forget_before(headers[-1].updatedAt)
 
     def fetch_orders(self, external_ids: Sequence[str]) -> Iterator[ChannelOrder | OrderProblem]:
         """Orders by id, 47 a call (`nodes(ids:)`); unknown ids are left out, one that does not fit is a problem."""

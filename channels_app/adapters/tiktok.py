@@ -31,6 +31,7 @@ from urllib.parse import urlencode
 from django.utils import timezone
 
 from channels_app.adapters.base import Adapter, chunked
+from channels_app.adapters.id_sets import RecentIds
 from channels_app.adapters.schemas import parse, parse_each
 from channels_app.adapters.schemas import tiktok as doc
 from channels_app.adapters.types import (
@@ -175,10 +176,11 @@ class TikTokAdapter(Adapter):
         the list is read leaves the window and moves every later order one
         place up: one can slip across a page boundary unread. A total that
         changes between pages says so; reading then starts again from the
-        previous page's last update time. Ids already read are not yielded again.
+        previous page's last update time. Ids already read are not yielded again;
+        those updated before that time are forgotten after each page (`RecentIds`).
         """
         start, end = math.ceil(time_slice.start.timestamp()), math.ceil(time_slice.end.timestamp())
-        seen: set[str] = set()
+        seen = RecentIds()
         for _shift in range(MAX_SHIFTS + 1):
             shifted_at = None
             total = previous_last = None
@@ -194,9 +196,11 @@ class TikTokAdapter(Adapter):
                         previous_last = int(header.update_time.timestamp())
                         if header.id in seen:
                             continue
-                        seen.add(header.id)
+                        seen.add(header.id, previous_last)
                         self.listed_keep(header.id, (reply, raw, where))  # the search answer carries full orders
                         yield RemoteOrderState(header.id, header.status, header.update_time)
+                    if previous_last is not None:
+                        seen.forget_before(previous_last)  # no later reading starts before this page's last update
             if shifted_at is None:
                 return
             start = max(start, shifted_at)

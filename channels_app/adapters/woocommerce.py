@@ -32,6 +32,7 @@ from urllib.parse import quote, urlsplit
 from pydantic import ValidationError
 
 from channels_app.adapters.base import Adapter, chunked, split_until_accepted
+from channels_app.adapters.id_sets import RecentIds
 from channels_app.adapters.schemas import describe, parse, parse_each
 from channels_app.adapters.schemas.woocommerce import (
     BatchEntry,
@@ -223,18 +224,20 @@ class WooCommerceAdapter(Adapter):
     # -- orders ----------------------------------------------------------
     def list_order_states(self, time_slice: TimeSlice) -> Iterator[RemoteOrderState]:
         """Every order modified in the slice, once: all registered statuses (`any`), then the bin."""
-        seen: set[str] = set()
+        seen = RecentIds()
         for extra in ORDER_LISTS:
             yield from self._order_states(time_slice, extra, seen)
 
-    def _order_states(self, time_slice: TimeSlice, extra: dict[str, str], seen: set[str]) -> Iterator[RemoteOrderState]:
+    def _order_states(self, time_slice: TimeSlice, extra: dict[str, str], seen: RecentIds) -> Iterator[RemoteOrderState]:
         """One `status=` reading of the window, in order of modification.
 
         Pages are numbered, so an order that changes while the list is read
         leaves the window and moves every later order one place up: one can
         slip across a page boundary unread. A total that changes between pages
         says so; reading then starts again from the previous page's last
-        modification time, so each restart keeps what was read before it.
+        modification time, so each restart keeps what was read before it. Ids
+        modified more than a second before that time cannot be listed again
+        and are forgotten after each page (`RecentIds`).
         """
         after = time_slice.start - timedelta(seconds=1)  # modified_after is exclusive
         stalls = 0
@@ -263,9 +266,11 @@ class WooCommerceAdapter(Adapter):
                         read_to = updated if read_to is None else max(read_to, updated)
                         if header.id in seen or updated < time_slice.start:
                             continue
-                        seen.add(header.id)
+                        seen.add(header.id, updated)
                         self.listed_keep(header.id, (reply, raw, f"orders[{i}]"))  # the list carries full orders
                         yield RemoteOrderState(header.id, header.status, updated)
+                    if read_to is not None:
+                        seen.forget_before(read_to - timedelta(seconds=1))
             if not shifted:
                 return
             restart = read_to - timedelta(seconds=1) if read_to is not None else after
