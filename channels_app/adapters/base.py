@@ -22,16 +22,18 @@ is refreshed (a locked row) on the calling thread, which then repeats the call.
 All this only while the platform answers slowly (`ApiSession.answers_slowly`,
 100 ms and more, as marketplaces do): fast answers (a local sandbox) gain
 nothing from threads, and calls then run one after the other on the calling
-thread, in the order they were asked for. Reading a list ahead starts earlier
-(`ApiSession.answers_worth_reading_ahead`, 30 ms): its one reader sends the
-same requests in the same order, and a page that takes the server tens of
-milliseconds is then read while the caller stores the one before.
+thread, in the order they were asked for. Reading one ahead starts earlier,
+once a list's pages or a fan-out's batches themselves take 10 ms and more
+(`Adapter._worth_reading_ahead`): one background thread sends the same
+requests in the same order, and a page the server takes tens of milliseconds
+to build is read while the caller stores the one before.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -145,16 +147,38 @@ class Adapter(ABC):
             return False
         return self.concurrent() or bool(getattr(self.session, "answers_worth_reading_ahead", False))
 
+    def _worth_reading_ahead(self, call_times: list[float]) -> bool:
+        """Whether calls that took `call_times` (a list's pages, a fan-out's batches) are worth reading ahead.
+
+        The session's fastest answer of any kind says how far away the server
+        is, not how long it takes to build a page of 100 orders: a token check
+        or an empty page answers in a millisecond where a full page takes tens.
+        So calls whose own last two answers, each waited for by the caller,
+        took `ApiSession.READ_AHEAD_ABOVE` or more go on one background thread
+        from then on, one ahead of the caller, however fast the session's other
+        calls were. One slow answer alone (a cold connection) decides nothing.
+        """
+        if self.pages_ahead_depth <= 0 or self.in_worker():
+            return False
+        after = getattr(self.session, "CONCURRENT_AFTER", 2)
+        above = getattr(self.session, "READ_AHEAD_ABOVE", float("inf"))
+        return len(call_times) >= after and min(call_times[-after:]) >= above
+
     def _refreshable(self, err: BaseException) -> bool:
         return (isinstance(err, ApiError) and self.token_expired(err)
                 and type(self).refresh_tokens is not Adapter.refresh_tokens)
 
-    def in_flight(self, width: int | None = None) -> InFlight:
-        return InFlight(self, width or self.max_in_flight)
+    def in_flight(self, width: int | None = None, *, ahead: bool = False) -> InFlight:
+        return InFlight(self, width or self.max_in_flight, ahead=ahead)
 
     def fan_out(self, fn: Callable[[T], R], items: Iterable[T], *, width: int | None = None,
                 errors: bool = False) -> Iterator[tuple[T, R | None, ApiError | None]]:
         """`fn(item)` for every item, up to `width` at once; (item, result, error) in the order of `items`.
+
+        While answers are fast (not `concurrent`) the calls go one after the
+        other; once two of them in a row took long enough to be worth it
+        (`_worth_reading_ahead`), the rest go one at a time on one background
+        thread, the next sent while the caller handles the one before.
 
         With `errors=False` an `ApiError` raises at its item's turn (the calls
         not yet started are cancelled, those running are waited for). With
@@ -162,18 +186,30 @@ class Adapter(ABC):
         """
         items = list(items)
         width = min(width or self.max_in_flight, len(items))
+        waiting = iter(items)
+        held = None  # a call's outcome, handed on once the next call has started
         if width <= 1 or not self.concurrent():
-            for item in items:
+            call_times: list[float] = []
+            for item in waiting:
+                began = time.monotonic()
                 try:
-                    yield item, self.with_token(lambda item=item: fn(item)), None
+                    result, error = self.with_token(lambda item=item: fn(item)), None
                 except ApiError as err:
                     if not errors:
                         raise
-                    yield item, None, err
-            return
-        with self.in_flight(width) as flight:
-            waiting = iter(items)
+                    result, error = None, err
+                call_times.append(time.monotonic() - began)
+                if width > 1 and self._worth_reading_ahead(call_times):
+                    held = (item, result, error)
+                    break
+                yield item, result, error
+            else:
+                return
+            width = 1  # one call ahead, on one thread: the same requests in the same order (see `_worth_reading_ahead`)
+        with self.in_flight(width, ahead=width == 1) as flight:
             flight.fill(fn, waiting)
+            if held is not None:
+                yield held
             while len(flight):
                 yield flight.take(errors=errors)
                 flight.fill(fn, waiting)
@@ -190,8 +226,15 @@ class Adapter(ABC):
         page that failed.
         """
         cursor = start
+        fetch_times: list[float] = []
+        held: list = []  # a page read here, handed on once the reader has started on the next one
         while not self.reads_ahead():
+            began = time.monotonic()
             page, cursor = self.with_token(lambda cursor=cursor: fetch(cursor))
+            fetch_times.append(time.monotonic() - began)
+            if cursor is not None and self._worth_reading_ahead(fetch_times):
+                held.append(page)
+                break
             yield page
             if cursor is None:
                 return
@@ -201,6 +244,8 @@ class Adapter(ABC):
             token = (self.channel.credentials or {}).get("access_token", "")
             reader = _ReadAhead(self, fetch, cursor, self.pages_ahead_depth)
             try:
+                if held:
+                    yield held.pop()
                 while True:
                     kind, value, cursor = reader.get()
                     if kind == "page":
@@ -497,9 +542,11 @@ class InFlight:
     the `with` block cancels what has not started and waits for the rest.
     """
 
-    def __init__(self, adapter: Adapter, width: int):
+    def __init__(self, adapter: Adapter, width: int, *, ahead: bool = False):
         self.adapter = adapter
         self.width = max(1, width)
+        #: calls go to the pool even while answers are fast (`Adapter.fan_out` reading one call ahead)
+        self.ahead = ahead
         self._pool = ThreadPoolExecutor(self.width, thread_name_prefix=f"{adapter.platform}-io", initializer=adapter._mark_worker)
         self._calls: deque[tuple[Callable, Any, Future]] = deque()
         adapter.ensure_token()
@@ -516,7 +563,7 @@ class InFlight:
 
     def start(self, fn: Callable[[Any], Any], arg: Any) -> None:
         """Hand `fn(arg)` to the pool; while the platform answers fast (`Adapter.concurrent`), run it here, now."""
-        if self.adapter.concurrent():
+        if self.ahead or self.adapter.concurrent():
             self._calls.append((fn, arg, self._pool.submit(fn, arg)))
             return
         done: Future = Future()
@@ -529,7 +576,7 @@ class InFlight:
     def fill(self, fn: Callable[[Any], Any], waiting: Iterator[Any]) -> None:
         """Start calls from `waiting` until twice the pool's width is started and not yet taken
         (one, when calls run on the calling thread: each is taken before the next is sent)."""
-        while len(self._calls) < (2 * self.width if self.adapter.concurrent() else 1):
+        while len(self._calls) < (2 * self.width if self.ahead or self.adapter.concurrent() else 1):
             try:
                 arg = next(waiting)
             except StopIteration:

@@ -220,11 +220,12 @@ class ApiSession:
     #: a run's requests go in flight together from the third on (each answer waited for alone costs a round trip).
     CONCURRENT_AFTER = 2
 
-    #: When the fastest answer takes this long (seconds), reading a list's next page on one background thread
-    #: while the caller stores this one is worth it: one reader keeps the requests in their order, and a page
-    #: the server takes tens of milliseconds to build (a local sandbox's page of 100 orders) is then read while
-    #: the caller writes the previous one, instead of the two waiting for each other.
-    READ_AHEAD_ABOVE = 0.03
+    #: When answers take this long (seconds), reading the next page or batch on one background thread while
+    #: the caller stores this one is worth it: one reader keeps the requests in their order, and a page the
+    #: server takes 10-50 ms to build (a local sandbox's page of 100 orders) is then read while the caller
+    #: writes the previous one, instead of the two waiting for each other. A thread's hand-over costs
+    #: about a tenth of a millisecond.
+    READ_AHEAD_ABOVE = 0.01
 
     @property
     def answers_slowly(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 from tests.lib.test_concurrency_session import Fake
 
@@ -45,3 +46,83 @@ def test_one_slow_answer_alone_decides_nothing():
     first, rest, asked, _threads = read(adapter)
     assert first == 0 and asked == [0]
     assert list(rest) == [1, 2, 3, 4, 5]
+
+
+def slow_fetch(pages: int, seconds: float):
+    asked, threads = [], []
+
+    def fetch(cursor):
+        asked.append(cursor)
+        threads.append(threading.current_thread())
+        time.sleep(seconds)
+        return cursor, (cursor + 1 if cursor < pages - 1 else None)
+
+    return fetch, asked, threads
+
+
+def test_a_list_whose_own_pages_take_15_ms_is_read_ahead_though_other_answers_came_in_1_ms():
+    adapter = Fake()
+    adapter.session.round_trip, adapter.session.round_trips = 0.001, 5  # a token check answered at once
+    fetch, asked, threads = slow_fetch(8, 0.015)
+    gen = adapter.pages_ahead(fetch, 0)
+    assert [next(gen), next(gen)] == [0, 1]  # two pages waited for on the caller's thread decide
+    time.sleep(0.2)
+    assert len(asked) >= 5  # the next pages were read meanwhile
+    assert list(gen) == [2, 3, 4, 5, 6, 7]
+    assert asked == list(range(8))  # each page once, in order
+    me = threading.current_thread()
+    assert threads[:2] == [me, me] and len(set(threads[2:])) == 1 and threads[2] is not me
+
+
+def test_a_list_whose_pages_take_1_ms_is_read_when_asked_for():
+    adapter = Fake()
+    adapter.session.round_trip, adapter.session.round_trips = 0.001, 5
+    fetch, asked, threads = slow_fetch(6, 0.001)
+    gen = adapter.pages_ahead(fetch, 0)
+    assert [next(gen), next(gen), next(gen)] == [0, 1, 2]
+    time.sleep(0.05)
+    assert asked == [0, 1, 2]
+    assert list(gen) == [3, 4, 5] and set(threads) == {threading.current_thread()}
+
+
+def test_batches_taking_15_ms_go_one_ahead_on_one_thread_in_order_never_two_at_once():
+    adapter = Fake()
+    adapter.session.round_trip, adapter.session.round_trips = 0.001, 5  # fast answers: nothing goes in flight together
+    sent, threads, running, most = [], [], [0], [0]
+    lock = threading.Lock()
+
+    def call(batch):
+        with lock:
+            sent.append(batch)
+            threads.append(threading.current_thread())
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.015)
+        with lock:
+            running[0] -= 1
+        return batch * 10
+
+    taken = []
+    for batch, result, error in adapter.fan_out(call, range(8)):
+        taken.append((batch, result, error))
+        if batch == 3:
+            time.sleep(0.05)  # the caller stores batch 3; batch 4 is being read meanwhile
+            assert sent[-1] == 4
+    assert taken == [(b, b * 10, None) for b in range(8)]
+    assert sent == list(range(8)) and most[0] == 1
+    me = threading.current_thread()
+    assert threads[:2] == [me, me] and threads[2] is not me and len(set(threads[2:])) == 1
+
+
+def test_batches_answered_in_1_ms_stay_on_the_callers_thread():
+    adapter = Fake()
+    adapter.session.round_trip, adapter.session.round_trips = 0.001, 5
+    threads = []
+
+    def call(batch):
+        threads.append(threading.current_thread())
+        time.sleep(0.001)
+        return batch
+
+    assert [b for b, _r, _e in adapter.fan_out(call, range(6))] == list(range(6))
+    assert set(threads) == {threading.current_thread()}
