@@ -19,13 +19,18 @@ from channels_app.adapters.registry import get_adapter
 from channels_app.adapters.types import OrderProblem
 from channels_app.models import Channel
 from channels_app.runs import RunContext
+from omnisync.lib.dbstats import statistics_refresh
 from omnisync.lib.http import ApiError
 from orders.mismatches import order_counts_store
+from orders.models import Order, OrderLine, RemoteOrder
 from orders.remote import remote_orders_record
 from orders.services.importing import ImportResult, orders_import
 from orders.services.linking import unmapped_lines_resolve
 
 CHUNK = 500
+#: While the platform has not sent the next page yet, the orders in hand are handled once there are this many
+#: (`Adapter.list_would_wait`): the wait for the platform is spent importing, not idling with a part-filled chunk.
+CHUNK_WHILE_WAITING = 100
 #: Orders imported per transaction (a crash or a malformed answer loses at most the batch in hand, never half of one).
 IMPORT_BATCH = 100
 
@@ -90,6 +95,7 @@ def _download_named(ctx: RunContext, ids: list[str]) -> None:
     ctx.progress(1)
     if linked := unmapped_lines_resolve(ctx.channel):
         ctx.count("lines_linked", linked)
+    _statistics_refresh(ctx)
     counts = order_counts_store(ctx.channel)
     ctx.message = (
         f"{len(ids)} notified order(s) read; "
@@ -128,12 +134,19 @@ def _walk(ctx: RunContext, *, download: bool) -> None:
             fields["orders_verified_until"] = verified_to
     if download and (linked := unmapped_lines_resolve(channel)):
         ctx.count("lines_linked", linked)
+    _statistics_refresh(ctx)
     counts = order_counts_store(channel, **fields)
     ctx.message = (
         f"{len(slices)} slice(s) read, {ctx.counts['gaps']} gap(s); "
         f"{counts['orders_missing']} missing and {counts['orders_wrong_status']} wrong-status order(s) remain"
         + (f", {counts['orders_unknown_status']} with a status to map." if counts["orders_unknown_status"] else ".")
     )
+
+
+def _statistics_refresh(ctx: RunContext) -> None:
+    """A run that listed or created many orders refreshes the planner's view of the tables the recount reads."""
+    grown = max(ctx.counts.get("created", 0), ctx.counts.get("listed", 0) + ctx.counts.get("notified", 0))
+    statistics_refresh([RemoteOrder._meta.db_table, Order._meta.db_table, OrderLine._meta.db_table], grown)
 
 
 def _read_slice(ctx: RunContext, adapter, time_slice, *, download: bool) -> tuple[bool, ApiError | None]:
@@ -143,7 +156,7 @@ def _read_slice(ctx: RunContext, adapter, time_slice, *, download: bool) -> tupl
     try:
         for state in adapter.list_order_states(time_slice):
             pending.append(state)
-            if len(pending) >= CHUNK:
+            if len(pending) >= CHUNK or (len(pending) >= CHUNK_WHILE_WAITING and adapter.list_would_wait()):
                 ok &= _handle_chunk(ctx, adapter, pending, download=download)
                 pending = []
         if pending:

@@ -112,6 +112,8 @@ class Adapter(ABC):
         self._thread = threading.local()
         #: A push group was answered in this run: later groups need not go one alone first.
         self._push_answered = False
+        #: The list being read ahead on the calling thread's behalf (`pages_ahead`), if any.
+        self._reader: _ReadAhead | None = None
 
     # -- requests in flight at once ----------------------------------------
     def in_worker(self) -> bool:
@@ -199,13 +201,14 @@ class Adapter(ABC):
                         raise
                     result, error = None, err
                 call_times.append(time.monotonic() - began)
-                if width > 1 and self._worth_reading_ahead(call_times):
+                if width > 1 and (self.concurrent() or self._worth_reading_ahead(call_times)):
                     held = (item, result, error)
                     break
                 yield item, result, error
             else:
                 return
-            width = 1  # one call ahead, on one thread: the same requests in the same order (see `_worth_reading_ahead`)
+            if not self.concurrent():
+                width = 1  # one call ahead, on one thread: the same requests in the same order (`_worth_reading_ahead`)
         with self.in_flight(width, ahead=width == 1) as flight:
             flight.fill(fn, waiting)
             if held is not None:
@@ -242,7 +245,7 @@ class Adapter(ABC):
         refreshed = False
         while True:
             token = (self.channel.credentials or {}).get("access_token", "")
-            reader = _ReadAhead(self, fetch, cursor, self.pages_ahead_depth)
+            reader = self._reader = _ReadAhead(self, fetch, cursor, self.pages_ahead_depth)
             try:
                 if held:
                     yield held.pop()
@@ -259,7 +262,22 @@ class Adapter(ABC):
                     raise value
             finally:
                 reader.stop()
+                if self._reader is reader:
+                    self._reader = None
             self.force_refresh(token)
+
+    def list_would_wait(self) -> bool:
+        """Whether the list being read ahead has no next page in hand yet: taking more would wait for the platform.
+
+        The download imports what it holds then (`orders.jobs`), instead of
+        waiting with it for a full chunk: under a marketplace's latency the
+        import of one page overlaps the wait for the next, and when the last
+        page comes only its own orders are left to import. Only while answers
+        are slow (`ApiSession.answers_slowly`, 100 ms and more): a wait of a
+        few milliseconds is not worth the extra statements of a smaller chunk.
+        """
+        reader = self._reader
+        return reader is not None and bool(getattr(self.session, "answers_slowly", False)) and reader.waiting()
 
     # -- orders ---------------------------------------------------------
     def order_slices(self, start: datetime, end: datetime) -> list[TimeSlice]:
@@ -652,6 +670,10 @@ class _ReadAhead:
 
     def get(self) -> tuple[str, Any, Any]:
         return self.pages.get()
+
+    def waiting(self) -> bool:
+        """No page is in hand and the reader is still reading (it has not reached the end or an error)."""
+        return self.pages.empty() and self.thread.is_alive()
 
     def stop(self) -> None:
         self.stopped.set()
