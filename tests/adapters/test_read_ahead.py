@@ -126,3 +126,45 @@ def test_batches_answered_in_1_ms_stay_on_the_callers_thread():
 
     assert [b for b, _r, _e in adapter.fan_out(call, range(6))] == list(range(6))
     assert set(threads) == {threading.current_thread()}
+
+
+def test_the_caller_is_told_when_taking_more_would_wait_for_a_slow_platform():
+    adapter = Fake()  # answers in 150 ms: a marketplace
+    assert adapter.session.answers_slowly
+    gate = threading.Event()
+
+    def fetch(cursor):
+        if cursor == 2:
+            gate.wait(5)  # the platform has not answered page 2 yet
+        return cursor, (cursor + 1 if cursor < 2 else None)
+
+    gen = adapter.pages_ahead(fetch, 0)
+    assert not adapter.list_would_wait()  # nothing read ahead yet
+    assert next(gen) == 0
+    deadline = time.monotonic() + 2
+    while adapter._reader.pages.qsize() < 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert next(gen) == 1
+    assert adapter.list_would_wait()  # page 2 is still on its way: import what is in hand
+    gate.set()
+    assert list(gen) == [2]
+    assert not adapter.list_would_wait()
+
+
+def test_a_fast_platform_never_makes_the_caller_import_early():
+    adapter = Fake()
+    adapter.session.round_trip = 0.02  # a local server: read ahead, but a wait of milliseconds
+    gate = threading.Event()
+
+    def fetch(cursor):
+        if cursor == 3:
+            gate.wait(5)
+        time.sleep(0.015)
+        return cursor, (cursor + 1 if cursor < 3 else None)
+
+    gen = adapter.pages_ahead(fetch, 0)
+    assert [next(gen), next(gen), next(gen)] == [0, 1, 2]
+    assert adapter._reader is not None and adapter._reader.waiting()  # page 3 is on its way...
+    assert not adapter.list_would_wait()  # ...but only milliseconds away
+    gate.set()
+    assert list(gen) == [3]
