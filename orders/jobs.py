@@ -19,6 +19,7 @@ from channels_app.adapters.registry import get_adapter
 from channels_app.adapters.types import OrderProblem
 from channels_app.models import Channel
 from channels_app.runs import RunContext
+from inventory.models import StockMovement
 from omnisync.lib.dbstats import statistics_refresh
 from omnisync.lib.http import ApiError
 from orders.mismatches import order_counts_store
@@ -144,9 +145,14 @@ def _walk(ctx: RunContext, *, download: bool) -> None:
 
 
 def _statistics_refresh(ctx: RunContext) -> None:
-    """A run that listed or created many orders refreshes the planner's view of the tables the recount reads."""
+    """A run that listed or created many orders refreshes the planner's view of the tables it writes and the recount
+    reads, as it goes (after each chunk) and before the recount: PostgreSQL plans the foreign-key checks of each
+    commit once per connection, and planned against "empty" they scan the whole referenced table per row."""
     grown = max(ctx.counts.get("created", 0), ctx.counts.get("listed", 0) + ctx.counts.get("notified", 0))
-    statistics_refresh([RemoteOrder._meta.db_table, Order._meta.db_table, OrderLine._meta.db_table], grown)
+    base = getattr(ctx, "_statistics_grown", 0)
+    tables = [RemoteOrder._meta.db_table, Order._meta.db_table, OrderLine._meta.db_table, StockMovement._meta.db_table]
+    if statistics_refresh(tables, grown - base):
+        ctx._statistics_grown = grown
 
 
 def _read_slice(ctx: RunContext, adapter, time_slice, *, download: bool) -> tuple[bool, ApiError | None]:
@@ -175,6 +181,7 @@ def _read_slice(ctx: RunContext, adapter, time_slice, *, download: bool) -> tupl
 
 def _handle_chunk(ctx: RunContext, adapter, states, *, download: bool) -> bool:
     ctx.count("listed", len(states))
+    _statistics_refresh(ctx)
     needed, failures = remote_orders_record(ctx.channel, states)
     for oid, reason in failures:
         ctx.count("failed")
