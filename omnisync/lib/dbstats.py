@@ -10,9 +10,10 @@ line inserted (commits took 100 ms per 100 orders by the end of 10,000, 1.4 s
 in all once analyzed instead of 10 s); and the recount at the end of the run
 (orders.mismatches) was planned as a nested loop over every pair of remote and
 POS orders (1.3 s for 5,000). `statistics_refresh` analyzes such a table as
-the run goes (ANALYZE also makes the cached plans be made again). ANALYZE reads a sample of at most 30,000 rows (tens of
-milliseconds at any size) and only runs when the table grew by more than a
-tenth of what its statistics counted, as autovacuum would, so a routine run
+the run goes (ANALYZE also makes the cached plans be made again). ANALYZE
+reads a sample of at most 30,000 rows (tens of milliseconds at any size) and
+only runs when the table grew by more than a tenth of what its statistics
+counted, as autovacuum would, so a routine run
 adding a few orders to a big table never pays for it. SQLite keeps no such
 statistics unless asked: nothing to do there.
 """
