@@ -72,6 +72,29 @@ def listings_upsert(channel, items: Sequence[ChannelListing], *, seen_at=None) -
     return len(create), len(update)
 
 
+#: What a reading of a known listing refreshes (`listings_stock_write`).
+STOCK_FIELDS = ("gone", "channel_stock", "channel_stock_read_at", "seen_at", "warehouse_stock", "held_stock")
+
+
+def listings_stock_write(channel, rows: Sequence[tuple[int, ChannelListing, tuple]], also: Sequence[str] = (), *,
+                         seen_at=None) -> None:
+    """Store the stock a reading shows on listings known by primary key: rows of (pk, listing read, values of
+    `also`), one UPDATE per thousand rows.
+
+    For a push's read-back, which reads back the listings it has just pushed
+    by their ids: their seller SKU, and so their mapping, are the ones the
+    push was planned with (the caller checks), so the SKU lookup and row
+    locks of `listings_upsert` are not needed; `also` writes the push's own
+    record in the same statement.
+    """
+    seen_at = seen_at or timezone.now()
+    home = _home_warehouses(channel)
+    listings_write((*STOCK_FIELDS, *also), [
+        (pk, False, channel_stock_of(item, home), seen_at, seen_at, dict(item.warehouse_stock), item.held, *extra)
+        for pk, item, extra in rows
+    ])
+
+
 def listings_write(fields: Sequence[str], rows: Sequence[tuple]) -> None:
     """Write (pk, *values in `fields` order) rows to their listings: one UPDATE … FROM a list per thousand rows.
 
