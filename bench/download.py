@@ -63,6 +63,7 @@ def seed(base_url: str, shops: list[list], seed_value: int = 7) -> dict:
     """shops: [[platform, orders], ...]; returns the channel names created."""
     from django.utils import timezone
 
+    from bench.common import sandbox_statistics
     from channels_app.models import Channel
     from inventory.models import Location, Sku
     from inventory.services.ledger import stock_import
@@ -102,6 +103,7 @@ def seed(base_url: str, shops: list[list], seed_value: int = 7) -> dict:
         channel.credentials = {k: str(v) for k, v in details["credentials"].items()}
         channel.save()
         names.append(name)
+    sandbox_statistics()
     return {"channels": names}
 
 

@@ -51,6 +51,7 @@ LATENCY_CHANGED = {"shopee": 200, "tiktok": 1000, "lazada": 1000, "woocommerce":
 def seed(base_url: str, platform: str, listings: int, changed: int, seed_value: int = 11) -> dict:
     from django.utils import timezone
 
+    from bench.common import sandbox_statistics
     from bench.download import run_job
     from channels_app.models import Channel, RunKind
     from inventory.models import Location, Sku, StockLevel
@@ -73,6 +74,7 @@ def seed(base_url: str, platform: str, listings: int, changed: int, seed_value: 
     for n, start in enumerate(range(0, listings, 5000)):
         services.items_add_bulk(shop, [{"name": f"Item {c}", "sku": c, "stock": 100, "price": "25000"} for c in codes[start:start + 5000]],
                                 now=created + timedelta(hours=n))
+    sandbox_statistics()
     details = next(s for s in services.shops_json(base_url) if s["shop"] == name)
     channel = Channel(name=name, platform=platform, location=location, api_base_url=details["base_url"],
                       auth_base_url=details["auth_base_url"] or "")
