@@ -52,6 +52,8 @@ class RunContext:
         self.requests_extra = 0
         #: a closing sentence for staff, e.g. "3 slices read, 1 gap"
         self.message = ""
+        #: how many rows the run had written when it last refreshed the planner's statistics (`omnisync.lib.dbstats`)
+        self.statistics_grown = 0
         self._last_beat = 0.0
 
     @property

@@ -3,7 +3,7 @@ from django.utils.translation import gettext as _
 
 from omnisync.lib.admin import ReadOnlyAdmin
 from orders.mismatches import order_counts_store
-from orders.models import Order, OrderLine, RemoteOrder, StatusOverride
+from orders.models import Order, OrderLine, RemoteOrder, ReturnReceipt, StatusOverride
 from orders.services.importing import orders_reevaluate
 
 
@@ -35,6 +35,17 @@ class RemoteOrderAdmin(OrderAdmin):
     list_display = ["external_id", "channel", "status", "raw_status", "channel_updated_at", "first_seen_at", "seen_at"]
     search_fields = ["external_id"]
     inlines = []
+
+
+@admin.register(ReturnReceipt)
+class ReturnReceiptAdmin(ReadOnlyAdmin):
+    """Returns are received on the returns page (each with its ledger movements); here they are only looked up."""
+
+    list_display = ["created_at", "line", "quantity", "condition", "location", "automatic", "created_by"]
+    list_filter = ["condition", "automatic", "line__order__channel"]
+    search_fields = ["line__order__external_id", "line__seller_sku"]
+    list_select_related = ["line__order", "location", "created_by"]
+    show_full_result_count = False
 
 
 @admin.register(StatusOverride)

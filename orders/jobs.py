@@ -149,10 +149,10 @@ def _statistics_refresh(ctx: RunContext) -> None:
     reads, as it goes (after each chunk) and before the recount: PostgreSQL plans the foreign-key checks of each
     commit once per connection, and planned against "empty" they scan the whole referenced table per row."""
     grown = max(ctx.counts.get("created", 0), ctx.counts.get("listed", 0) + ctx.counts.get("notified", 0))
-    base = getattr(ctx, "_statistics_grown", 0)
+    base = ctx.statistics_grown
     tables = [RemoteOrder._meta.db_table, Order._meta.db_table, OrderLine._meta.db_table, StockMovement._meta.db_table]
     if statistics_refresh(tables, grown - base):
-        ctx._statistics_grown = grown
+        ctx.statistics_grown = grown
 
 
 def _read_slice(ctx: RunContext, adapter, time_slice, *, download: bool) -> tuple[bool, ApiError | None]:
