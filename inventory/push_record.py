@@ -43,8 +43,8 @@ class PushRecord:
         self.adapter = adapter
         self.now = now
         self.planned: dict[Key, PlannedPush] = {}
-        #: the pushes the platform applied: listing key -> quantity set
-        self.applied: dict[Key, int] = {}
+        #: the pushes the platform applied, in the order answered
+        self.applied: dict[Key, PlannedPush] = {}
         #: applied pushes whose row is not written yet
         self._unwritten: set[Key] = set()
         #: the push state written so far on each applied push's listing
@@ -67,7 +67,7 @@ class PushRecord:
                 continue
             if r.applied:
                 applied += 1
-                self.applied[key] = p.target
+                self.applied[key] = p
                 self._unwritten.add(key)
                 continue
             self.ctx.count("refused")
@@ -108,14 +108,14 @@ class PushRecord:
         return self.adapter.label or self.adapter.channel.get_platform_display()
 
     def _shows_target(self, key: Key) -> bool:
-        p = self.planned[key]
+        p = self.applied[key]
         seen = self._seen.get(key)
         if seen is None:
             return False
         if p.warehouses:
             shown = dict(seen.warehouse_stock)
             return all(shown.get(wid) == qty for wid, qty in p.warehouses)
-        return seen.stock == self.applied[key]
+        return seen.stock == p.target
 
     def _state(self, key: Key) -> str:
         return (PushState.CONFIRMED if self._shows_target(key) else PushState.PENDING).value
@@ -133,7 +133,7 @@ class PushRecord:
             key = (item.item_id, item.variant_id)
             if key in self.applied:
                 self._seen[key] = item
-                if item.seller_sku.strip()[:100] == self.planned[key].seller_sku:
+                if item.seller_sku.strip()[:100] == self.applied[key].seller_sku:
                     known[key] = item
                     continue
                 changed.add(key)
@@ -143,27 +143,26 @@ class PushRecord:
         self._write(changed, self._state)
         rows = []
         for key, item in known.items():
-            p = self.planned[key]
+            p = self.applied[key]
             state = self._written[key] = self._state(key)
-            rows.append((p.listing_id, item, (self.applied[key], self.now, p.target, state, "")))
+            rows.append((p.listing_id, item, (p.target, self.now, p.target, state, "")))
         listings_stock_write(self.ctx.channel, rows, PUSHED_FIELDS)
         self._unwritten.difference_update(known)
 
     def _write(self, keys: Iterable[Key], state_of) -> None:
+        keys = list(keys)
         rows = []
         for key in keys:
-            p = self.planned[key]
-            state = state_of(key)
-            rows.append((p.listing_id, self.applied[key], self.now, p.target, state, ""))
-            self._written[key] = state
+            p = self.applied[key]
+            state = self._written[key] = state_of(key)
+            rows.append((p.listing_id, p.target, self.now, p.target, state, ""))
         listings_write(PUSHED_FIELDS, rows)
-        self._unwritten.difference_update(self._written)
+        self._unwritten.difference_update(keys)
 
     def _judge(self) -> None:
         """Each push by the read-back's last reading of its listing: CONFIRMED or NOT_APPLIED (with an issue)."""
         confirmed, not_applied = [], []
-        for key, target in self.applied.items():
-            p = self.planned[key]
+        for key, p in self.applied.items():
             if self._shows_target(key):
                 confirmed.append(key)
                 continue
@@ -171,15 +170,13 @@ class PushRecord:
             seen = self._seen.get(key)
             self.ctx.issue(
                 f"{self.platform} answered success for {p.seller_sku or p.item_id} but still shows "
-                f"{seen.stock if seen is not None else 'nothing'} instead of {target}; "
+                f"{seen.stock if seen is not None else 'nothing'} instead of {p.target}; "
                 "the update was not applied. Run Update Inventory again.",
                 object_type="listing", object_ref=p.seller_sku or p.item_id, code="not_applied",
             )
         for keys, state in ((confirmed, PushState.CONFIRMED), (not_applied, PushState.NOT_APPLIED)):
-            change = [self.planned[k].listing_id for k in keys if self._written.get(k) != state.value]
+            change = [self.applied[k].listing_id for k in keys if self._written.get(k) != state.value]
             if change:
                 Listing.objects.filter(pk__in=change).update(last_push_state=state)
-            for k in keys:
-                self._written[k] = state.value
         self.ctx.count("confirmed", len(confirmed))
         self.ctx.count("not_applied", len(not_applied))

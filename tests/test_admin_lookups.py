@@ -1,4 +1,6 @@
-"""Records staff look up in the Django admin but never edit there: returns received, order notifications, daily reports."""
+"""Records staff look up in the Django admin but never edit there: returns received, order notifications, daily reports.
+
+`admin_client` is pytest-django's (a logged-in superuser)."""
 
 from __future__ import annotations
 
@@ -14,12 +16,6 @@ from orders.services.importing import orders_import
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(client, django_user_model):
-    client.force_login(django_user_model.objects.create_superuser("root", "root@example.com", "pw-Omnisync-2026"))
-    return client
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ POS orders (1.3 s for 5,000). `statistics_refresh` analyzes such a table as
 the run goes (ANALYZE also makes the cached plans be made again). ANALYZE
 reads a sample of at most 30,000 rows (tens of milliseconds at any size) and
 only runs when the table grew by more than a tenth of what its statistics
-counted, as autovacuum would, so a routine run
-adding a few orders to a big table never pays for it. SQLite keeps no such
+counted, as autovacuum would, so a routine run adding a few orders to a big
+table never pays for it. SQLite keeps no such
 statistics unless asked: nothing to do there.
 """
 
