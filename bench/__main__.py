@@ -60,6 +60,8 @@ def parse_args(argv=None):
     p.add_argument("--latency-orders", type=int, default=None, help="orders per channel under the latency profile")
     p.add_argument("--latency-listings", type=int, default=None, help="listings under the latency profile")
     p.add_argument("--latency-changed", type=int, default=None, help="changed listings under the latency profile")
+    p.add_argument("--latency-repeat", type=int, default=None,
+                   help="runs of each Update Inventory case under the latency profile, judged on their median (default 3)")
     p.add_argument("--database-url", default=os.environ.get("DATABASE_URL"),
                    help="a PostgreSQL server to also run on (database omnisync_bench is created there); default $DATABASE_URL")
     p.add_argument("--databases", default=None, help="sqlite,postgres (default: sqlite, plus postgres when a URL is given)")

@@ -218,7 +218,7 @@ def latency_case(cfg, args, table, results) -> None:
                          ok_run=r["status"] == "succeeded" and r["created"] == r["orders"], outcome=f"{r['status']} / {r['created']:,}")
 
 
-def add_latency_rows(table, bench: str, db: str, case: str, r: dict, *, ok_run: bool, outcome: str) -> None:
+def add_latency_rows(table, bench: str, db: str, case: str, r: dict, *, ok_run: bool, outcome: str, note: str = "") -> None:
     f = r["floor"]
     bound = "rate" if f["rate_seconds"] >= f["path_seconds"] else "critical path"
     if "cost" in f:  # Shopify: query cost, not requests
@@ -228,7 +228,7 @@ def add_latency_rows(table, bench: str, db: str, case: str, r: dict, *, ok_run: 
         rate = f"{f['rate_seconds']:.2f} s at {f['rate']:g}/s per {f['per']}"
     table.add(bench, db, case, "run outcome (latency profile)", outcome, target="succeeded, all", ok=ok_run)
     table.add(bench, db, case, f"time vs floor ({bound}: {rate}, "
-              f"{f['critical_path']} dependent x {f['latency_ms']} ms = {f['path_seconds']:.2f} s)",
+              f"{f['critical_path']} dependent x {f['latency_ms']} ms = {f['path_seconds']:.2f} s" + (f"; {note}" if note else "") + ")",
               r["seconds"], f["floor"], "<= 1.2x", r["seconds"] <= 1.2 * f["floor"], "s")
     table.add(bench, db, case, "API requests vs minimum (latency profile)", r["requests"], r["requests_min"], "<= 1.05x",
               r["requests"] <= 1.05 * r["requests_min"])

@@ -45,6 +45,8 @@ BEFORE_PUSH_PATHS = {"shopify": "PushStates"}
 #: Latency profile: listings on the channel and listings changed, per platform (each floor a few seconds
 #: to half a minute: Shopee pushes one item per call at an assumed 10 per second).
 LATENCY_LISTINGS = 2000
+#: Runs of each Update Inventory case under the latency profile; the verdict is on their median (`median_run`).
+LATENCY_REPEAT = 3
 LATENCY_CHANGED = {"shopee": 200, "tiktok": 1000, "lazada": 1000, "woocommerce": 1000, "shopify": 1000}
 
 
@@ -167,21 +169,46 @@ def latency_case(cfg, args, table, results) -> None:
     from bench.download import add_latency_rows
 
     listings = getattr(args, "latency_listings", None) or LATENCY_LISTINGS
+    repeat = max(1, getattr(args, "latency_repeat", None) or LATENCY_REPEAT)
     slow = profile_config(cfg)
     for plat in args.platforms.split(","):
         changed = min(listings, getattr(args, "latency_changed", None) or LATENCY_CHANGED[plat])
-        db_reset(cfg)
-        with sandbox_server(cfg, **PROFILE_SERVER) as url:
-            seeded = run_task(cfg, "inventory_seed", base_url=url, platform=plat, listings=listings, changed=changed)
-            r = run_task(slow, "inventory_measure", channel_name=seeded["channel"], listings=listings, changed=changed,
-                         latency_ms=LATENCY_MS)
-        results.setdefault("inventory_latency", []).append({"db": cfg.engine, "platform": plat, "seed": seeded, "result": r})
-        add_latency_rows(table, "inventory latency", cfg.engine, f"{plat} {listings:,} listings, {changed:,} changed, {LATENCY_MS} ms, documented rates",
-                         r, ok_run=r["status"] == "succeeded" and r["confirmed"] == changed, outcome=f"{r['status']} / {r['confirmed']:,}")
-        table.add("inventory latency", cfg.engine, f"{plat} {listings:,} listings, {changed:,} changed, {LATENCY_MS} ms, documented rates",
-                  "read-back requests vs minimum (latency profile)", r["read_requests"], r["min_detail"]["read_back"], "= min",
-                  r["read_requests"] == r["min_detail"]["read_back"])
+        runs = []
+        for _ in range(repeat):  # each run on a fresh seed: a measured run leaves nothing to push
+            db_reset(cfg)
+            with sandbox_server(cfg, **PROFILE_SERVER) as url:
+                seeded = run_task(cfg, "inventory_seed", base_url=url, platform=plat, listings=listings, changed=changed)
+                runs.append(run_task(slow, "inventory_measure", channel_name=seeded["channel"], listings=listings,
+                                     changed=changed, latency_ms=LATENCY_MS))
+        r, note = median_run(runs)
+        # Requests and busy answers: the most any run made, not the median run's.
+        r = {**r, "requests": max(x["requests"] for x in runs), "busy_answers": max(x["busy_answers"] for x in runs)}
+        results.setdefault("inventory_latency", []).append({"db": cfg.engine, "platform": plat, "seed": seeded, "result": r,
+                                                            "runs": runs})
+        case = f"{plat} {listings:,} listings, {changed:,} changed, {LATENCY_MS} ms, documented rates"
+        add_latency_rows(table, "inventory latency", cfg.engine, case, r, note=note,
+                         ok_run=all(x["status"] == "succeeded" and x["confirmed"] == changed for x in runs),
+                         outcome=", ".join(sorted({f"{x['status']} / {x['confirmed']:,}" for x in runs})))
+        table.add("inventory latency", cfg.engine, case, "read-back requests vs minimum (latency profile)",
+                  max(x["read_requests"] for x in runs), r["min_detail"]["read_back"], "= min",
+                  all(x["read_requests"] == x["min_detail"]["read_back"] for x in runs))
         if plat in BEFORE_PUSH_PATHS:
-            table.add("inventory latency", cfg.engine, f"{plat} {listings:,} listings, {changed:,} changed, {LATENCY_MS} ms, documented rates",
-                      "reads before the push vs minimum (latency profile)", r["before_requests"], r["min_detail"]["before_push"], "= min",
-                      r["before_requests"] == r["min_detail"]["before_push"])
+            table.add("inventory latency", cfg.engine, case, "reads before the push vs minimum (latency profile)",
+                      max(x["before_requests"] for x in runs), r["min_detail"]["before_push"], "= min",
+                      all(x["before_requests"] == x["min_detail"]["before_push"] for x in runs))
+
+
+def median_run(runs: list[dict]) -> tuple[dict, str]:
+    """The run of median time, and the spread of all of them for the row's label ("" for a single run).
+
+    A run of about 1.5 s against a 1.4 s floor moves by 0.07x when the
+    machine's scheduler delays it by 0.1 s once: the verdict is given on the
+    median of several runs, each on its own fresh seed, and the row says how
+    far apart they were. The other rows of the case hold for every run.
+    """
+    ordered = sorted(runs, key=lambda x: x["seconds"])
+    middle = ordered[(len(ordered) - 1) // 2]
+    if len(runs) == 1:
+        return middle, ""
+    ratios = [x["floor_ratio"] for x in ordered]
+    return middle, f"median of {len(runs)} runs, {ratios[0]:.2f}-{ratios[-1]:.2f}x"

@@ -25,6 +25,7 @@ import json
 import time
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -214,9 +215,8 @@ def _per_warehouse(shop, variant) -> dict[str, int]:
     return {default: variant.stock - sum(others.values()), **others}
 
 
-def _sku_row(shop, item, variant, held) -> dict:
+def _sku_row(shop, item, variant, held, default: str) -> dict:
     withhold, occupy = held.get(variant.pk, (0, 0))
-    default, _ = _warehouses(shop)
     inventories = []
     for code, sellable in _per_warehouse(shop, variant).items():
         w, o = (withhold, occupy) if code == default else (0, 0)
@@ -231,10 +231,25 @@ def _sku_row(shop, item, variant, held) -> dict:
             "fblWarehouseInventories": []}
 
 
-def _product_row(shop, item, held) -> dict:
-    return {"item_id": item.item_id, "status": item.status, "attributes": {"name": item.name},
-            "created_time": _ms(item.created_at), "updated_time": _ms(item.updated_at),
-            "skus": [_sku_row(shop, item, v, held) for v in sorted(item.variants.all(), key=lambda v: v.pk)]}
+_ITEM_FIELDS = ("pk", "item_id", "status", "name", "created_at", "updated_at")
+_VARIANT_FIELDS = ("pk", "item_id", "variant_id", "seller_sku", "price", "stock", "reserved_stock", "warehouse_stock")
+
+
+def _product_rows(shop, item_pks: list[int]) -> list[dict]:
+    """The products `item_pks` (in that order) as /products/get shows them: read as plain rows, one query for the
+    items, one for their variants and one for their held units. Model instances cost about 40 us each to build;
+    the latency profile's read-back asks 50 products a call, several calls at once, and the sandbox's own time
+    must stay inside the 150 ms a call is given."""
+    items = {row["pk"]: SimpleNamespace(**row) for row in Item.objects.filter(pk__in=item_pks).values(*_ITEM_FIELDS)}
+    variants: dict[int, list[SimpleNamespace]] = {pk: [] for pk in items}
+    for row in Variant.objects.filter(item_id__in=list(items)).order_by("pk").values(*_VARIANT_FIELDS):
+        variants[row["item_id"]].append(SimpleNamespace(**row))
+    held = _held(shop, [v.pk for rows in variants.values() for v in rows])
+    default, _ = _warehouses(shop)
+    return [{"item_id": item.item_id, "status": item.status, "attributes": {"name": item.name},
+             "created_time": _ms(item.created_at), "updated_time": _ms(item.updated_at),
+             "skus": [_sku_row(shop, item, v, held, default) for v in variants[pk]]}
+            for pk in item_pks if (item := items.get(pk)) is not None]
 
 
 # ---------------------------------------------------------------- orders
@@ -371,10 +386,10 @@ def products_get(request, shop):
         value = lazada.time_param(p, name)
         if value is not None:
             qs = qs.filter(**{lookup: value})
-    total = qs.count()
-    items = list(qs.order_by("pk").prefetch_related("variants")[offset:offset + limit])
-    held = _held(shop, [v.pk for item in items for v in item.variants.all()])
-    return lazada.ok(request, {"total_products": str(total), "products": [_product_row(shop, item, held) for item in items]})
+    pks = list(qs.order_by("pk").values_list("pk", flat=True)[offset:offset + limit])
+    # A page that is not full ends the list: its total is known without counting (the read-back's calls).
+    total = offset + len(pks) if len(pks) < limit and (pks or offset == 0) else qs.count()
+    return lazada.ok(request, {"total_products": str(total), "products": _product_rows(shop, pks)})
 
 
 @lazada.endpoint()
@@ -382,13 +397,12 @@ def product_item_get(request, shop):
     raw = request.sandbox_params.get("item_id", "")
     if not raw:
         raise lazada.param_error("Empty Item Id and Seller Sku.", "E200")
-    item = Item.objects.filter(shop=shop, item_id=int(raw) if raw.isdigit() else -1).prefetch_related("variants").first()
-    if item is None:
+    pk = Item.objects.filter(shop=shop, item_id=int(raw) if raw.isdigit() else -1).values_list("pk", flat=True).first()
+    if pk is None:
         if Item.objects.filter(item_id=int(raw) if raw.isdigit() else -1).exists():
             raise lazada.param_error("You are not authorized to edit the item.", "EDIT_ITEM_NOT_BELONG_SELLER")
         raise lazada.param_error("Cannot find a Item by the Item Id.", "E208")
-    held = _held(shop, [v.pk for v in item.variants.all()])
-    return lazada.ok(request, _product_row(shop, item, held))
+    return lazada.ok(request, _product_rows(shop, [pk])[0])
 
 
 # ---------------------------------------------------------------- stock writes

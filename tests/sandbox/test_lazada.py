@@ -95,6 +95,25 @@ def test_stock_update_limits_and_partial_failure(make_shop, client_for):
     assert api.call("/products/get", {"limit": 51}).json()["code"] != "0"
 
 
+def test_products_pages_say_the_whole_total_and_sku_filter_shows_the_product_with_all_its_skus(make_shop, client_for):
+    """The catalogue holds two products (Mug; Shirt with S, M, L): every page says 2, full, partial or past the end."""
+    shop = make_shop("lazada")
+    api = client_for(shop)
+    pages = [api.call("/products/get", {"filter": "all", "limit": 1, "offset": offset}).json()["data"]
+             for offset in (0, 1, 2)]
+    assert [p["total_products"] for p in pages] == ["2", "2", "2"]
+    assert [[s["SellerSku"] for prod in p["products"] for s in prod["skus"]] for p in pages] == [
+        ["MUG-1"], ["SHIRT-S", "SHIRT-M", "SHIRT-L"], []]
+    found = api.call("/products/get", {"filter": "all", "limit": 50, "sku_seller_list": '["SHIRT-M"]'}).json()["data"]
+    assert found["total_products"] == "1"
+    (shirt,) = found["products"]
+    skus = {s["SellerSku"]: s for s in shirt["skus"]}
+    assert list(skus) == ["SHIRT-S", "SHIRT-M", "SHIRT-L"]
+    assert skus["SHIRT-M"]["multiWarehouseInventories"][0]["sellableQuantity"] == 40
+    assert skus["SHIRT-M"]["channelInventories"][0]["sellableQuantity"] == 5  # the campaign lock
+    assert skus["SHIRT-S"]["channelInventories"] == []
+
+
 def test_token_refresh(make_shop, client_for, server):
     shop = make_shop("lazada")
     api = client_for(shop)
