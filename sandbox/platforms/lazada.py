@@ -208,17 +208,19 @@ def _warehouses(shop) -> tuple[str, list[str]]:
     return default, [str(w["id"]) for w in rows]
 
 
-def _per_warehouse(shop, variant) -> dict[str, int]:
-    """Sellable per warehouse: the default one holds what the others do not (orders take from it)."""
-    default, codes = _warehouses(shop)
+def _per_warehouse(warehouses: tuple[str, list[str]], variant) -> dict[str, int]:
+    """Sellable per warehouse (`warehouses`: the shop's `_warehouses`): the default one holds what the others do
+    not (orders take from it)."""
+    default, codes = warehouses
     others = {code: int((variant.warehouse_stock or {}).get(code, 0)) for code in codes if code != default}
     return {default: variant.stock - sum(others.values()), **others}
 
 
-def _sku_row(shop, item, variant, held, default: str) -> dict:
+def _sku_row(item, variant, held, warehouses: tuple[str, list[str]]) -> dict:
     withhold, occupy = held.get(variant.pk, (0, 0))
+    default, _ = warehouses
     inventories = []
-    for code, sellable in _per_warehouse(shop, variant).items():
+    for code, sellable in _per_warehouse(warehouses, variant).items():
         w, o = (withhold, occupy) if code == default else (0, 0)
         inventories.append({"warehouseCode": code, "sellableQuantity": sellable, "withholdQuantity": w,
                             "occupyQuantity": o, "totalQuantity": sellable + w + o, "quantity": sellable})
@@ -245,10 +247,10 @@ def _product_rows(shop, item_pks: list[int]) -> list[dict]:
     for row in Variant.objects.filter(item_id__in=list(items)).order_by("pk").values(*_VARIANT_FIELDS):
         variants[row["item_id"]].append(SimpleNamespace(**row))
     held = _held(shop, [v.pk for rows in variants.values() for v in rows])
-    default, _ = _warehouses(shop)
+    warehouses = _warehouses(shop)
     return [{"item_id": item.item_id, "status": item.status, "attributes": {"name": item.name},
              "created_time": _ms(item.created_at), "updated_time": _ms(item.updated_at),
-             "skus": [_sku_row(shop, item, v, held, default) for v in variants[pk]]}
+             "skus": [_sku_row(item, v, held, warehouses) for v in variants[pk]]}
             for pk in item_pks if (item := items.get(pk)) is not None]
 
 
@@ -492,7 +494,7 @@ def _stock_write(request, shop, figure: str, apply):
                 if not _is_int(value):
                     raise _Refused("501", figure, f"{figure} must be a whole number")
                 single, given = int(value), None
-            current = _per_warehouse(shop, variant)
+            current = _per_warehouse((default, codes), variant)
             new = apply(variant, current, default, single, given, held.get(variant.pk, (0, 0)))
             changes.append((variant, new))
         except _Refused as refusal:
